@@ -1,0 +1,144 @@
+package dev.medseg.model.nn;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * A SameDiff graph under construction plus what the builder records about it: which variables are trainable,
+ * which are frozen constants, and which are batch-statistics buffers (BatchNorm running mean/var) with the graph
+ * outputs that update them. Parameter names are the reference PyTorch state-dict keys.
+ *
+ * <p>Initial values are drawn from a generator seeded by (seed, parameter name), so a parameter's initial value does
+ * not depend on the order in which the graph was built.
+ */
+public final class Graph {
+    public enum Mode {
+        /** Dropout active, BatchNorm normalises with batch statistics and reports them. Static batch size. */
+        TRAIN,
+        /** No dropout, BatchNorm uses running statistics. Any batch size. */
+        EVAL
+    }
+
+    /** A BatchNorm's running-statistics buffers and the graph outputs holding this batch's statistics. */
+    public record BatchStats(String runningMean, String runningVar, String batchMean, String batchVar, long count) {}
+
+    private final SameDiff sd = SameDiff.create();
+    private final Mode mode;
+    private final int batch;
+    private final long seed;
+    private final DataType dtype;
+    private final Map<String, long[]> trainable = new LinkedHashMap<>();
+    private final Map<String, long[]> frozen = new LinkedHashMap<>();
+    private final List<BatchStats> batchStats = new ArrayList<>();
+    private final Function<String, INDArray> frozenSource;
+    private int dropoutSites;
+
+    /**
+     * @param batch        the static batch size in TRAIN mode (dropout masks need it); ignored in EVAL
+     * @param frozenSource supplies frozen weights by name (shared arrays, never copied), or null to draw them
+     */
+    public Graph(Mode mode, int batch, long seed, DataType dtype, Function<String, INDArray> frozenSource) {
+        if (mode == Mode.TRAIN && batch <= 0) throw new IllegalArgumentException("TRAIN mode needs a batch size > 0");
+        this.mode = mode;
+        this.batch = batch;
+        this.seed = seed;
+        this.dtype = dtype;
+        this.frozenSource = frozenSource;
+    }
+
+    public SameDiff sd() { return sd; }
+    public Mode mode() { return mode; }
+    public boolean training() { return mode == Mode.TRAIN; }
+    public int batch() { return batch; }
+    public DataType dtype() { return dtype; }
+    public Map<String, long[]> trainable() { return trainable; }
+    public Map<String, long[]> frozen() { return frozen; }
+    public List<BatchStats> batchStats() { return batchStats; }
+
+    /** How parameters start when no checkpoint provides them. */
+    public enum Init { ZEROS, ONES, UNIFORM_FAN_IN, XAVIER_UNIFORM, NORMAL_1E6, NORMAL_002 }
+
+    /** A trainable parameter. */
+    public SDVariable param(String name, Init init, long fanIn, long fanOut, long... shape) {
+        if (trainable.containsKey(name) || frozen.containsKey(name)) throw new IllegalStateException("duplicate parameter " + name);
+        trainable.put(name, shape.clone());
+        return sd.var(name, initial(name, init, fanIn, fanOut, shape));
+    }
+
+    /**
+     * A frozen weight: a constant of the graph (no gradient, no optimizer state, never averaged). Taken from the
+     * frozen source when there is one (the array is shared, not copied), else drawn with {@code init}.
+     */
+    public SDVariable frozen(String name, Init init, long fanIn, long... shape) {
+        if (trainable.containsKey(name) || frozen.containsKey(name)) throw new IllegalStateException("duplicate parameter " + name);
+        frozen.put(name, shape.clone());
+        INDArray arr = frozenSource == null ? null : frozenSource.apply(name);
+        if (arr == null) {
+            arr = initial(name, init, fanIn, shape[0], shape);
+        } else if (!Arrays.equals(arr.shape(), shape)) {
+            throw new IllegalArgumentException("frozen weight " + name + " has shape " + Arrays.toString(arr.shape())
+                    + " but the model config needs " + Arrays.toString(shape));
+        } else if (arr.dataType() != dtype) {
+            throw new IllegalArgumentException("frozen weight " + name + " is " + arr.dataType() + ", the graph is " + dtype);
+        }
+        return sd.constant(name, arr);
+    }
+
+    /** A BatchNorm running-statistics buffer: a constant the trainer overwrites after each step. */
+    public SDVariable buffer(String name, double value, long... shape) {
+        return sd.constant(name, Nd4j.valueArrayOf(shape, value, dtype));
+    }
+
+    void addBatchStats(BatchStats s) { batchStats.add(s); }
+
+    /**
+     * Inverted dropout with a mask drawn by ND4J's generator (seed it per step for reproducible runs). Identity in
+     * EVAL mode or for p = 0. {@code fullShape} is the activation's static shape, batch included: SameDiff's
+     * dropout ops have no gradient, so the mask is an explicit Bernoulli draw.
+     */
+    public SDVariable dropout(SDVariable x, double p, long... fullShape) {
+        if (!training() || p == 0) return x;
+        dropoutSites++;
+        SDVariable mask = sd.random().bernoulli("dropout_mask_" + dropoutSites, 1 - p, dtype, fullShape);
+        return x.mul(mask).div(1 - p);
+    }
+
+    private INDArray initial(String name, Init init, long fanIn, long fanOut, long[] shape) {
+        long n = 1;
+        for (long s : shape) n *= s;
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException(name + " is too large: " + n);
+        float[] v = new float[(int) n];
+        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ name.hashCode());
+        switch (init) {
+            case ZEROS -> { }
+            case ONES -> Arrays.fill(v, 1f);
+            case UNIFORM_FAN_IN -> { // PyTorch's default for Linear and Conv: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(fan_in))
+                double b = 1.0 / Math.sqrt(fanIn);
+                for (int i = 0; i < v.length; i++) v[i] = (float) r.nextDouble(-b, b);
+            }
+            case XAVIER_UNIFORM -> {
+                double b = Math.sqrt(6.0 / (fanIn + fanOut));
+                for (int i = 0; i < v.length; i++) v[i] = (float) r.nextDouble(-b, b);
+            }
+            case NORMAL_1E6 -> { for (int i = 0; i < v.length; i++) v[i] = (float) (1e-6 * gaussian(r)); }
+            case NORMAL_002 -> { for (int i = 0; i < v.length; i++) v[i] = (float) (0.02 * gaussian(r)); }
+        }
+        return Nd4j.create(v, shape, 'c').castTo(dtype);
+    }
+
+    private static double gaussian(SplittableRandom r) {
+        double u1 = r.nextDouble(), u2 = r.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.medseg.model.nn;
+
+import dev.medseg.model.ModelConfig;
+import dev.medseg.model.TransUNet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.validation.GradCheckUtil;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Numerical gradient checks (double precision) of every composite op and of a whole tiny model. */
+class GradientCheckTest {
+    private static DataType savedDefault;
+
+    @BeforeAll
+    static void doublePrecision() {
+        savedDefault = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    }
+
+    @AfterAll
+    static void restore() {
+        Nd4j.setDefaultDataTypes(savedDefault, savedDefault);
+    }
+
+    /** Builds f(g, x) on a trainable input x and checks d(sum(f·r))/d(all variables) numerically. */
+    static void check(Graph.Mode mode, int batch, long[] inShape, BiFunction<Graph, SDVariable, SDVariable> f) {
+        Graph g = new Graph(mode, batch, 7, DataType.DOUBLE, null);
+        Nd4j.getRandom().setSeed(11);
+        SDVariable x = g.sd().var("x", Nd4j.rand(DataType.DOUBLE, inShape).subi(0.5).muli(2));
+        SDVariable y = f.apply(g, x);
+        INDArray yv = y.eval();
+        SDVariable r = g.sd().constant("r", Nd4j.rand(DataType.DOUBLE, yv.shape()));
+        y.mul(r).sum().markAsLoss();
+        // Up to 24 random entries per variable keeps this fast; every variable is covered.
+        assertTrue(GradCheckUtil.checkGradients(g.sd(), new HashMap<>(), 1e-6, 1e-5, 1e-9, false, false, false, false,
+                Set.of(), null, 24, GradCheckUtil.Subset.RANDOM));
+    }
+
+    @Test void groupNorm() { check(Graph.Mode.EVAL, 0, new long[]{2, 8, 3, 3}, (g, x) -> Layers.groupNorm(g, "gn", x, 4, 8, 3, 3, 1e-6)); }
+
+    @Test void perChannelGroupNorm() { check(Graph.Mode.EVAL, 0, new long[]{2, 4, 3, 3}, (g, x) -> Layers.groupNorm(g, "gn", x, 4, 4, 3, 3, 1e-5)); }
+
+    @Test void layerNorm() { check(Graph.Mode.EVAL, 0, new long[]{5, 6}, (g, x) -> Layers.layerNorm(g, "ln", x, 6, 1e-6)); }
+
+    @Test void rmsNorm() {
+        check(Graph.Mode.EVAL, 0, new long[]{5, 6}, (g, x) -> Layers.rmsNorm(g, x, g.param("w", Graph.Init.UNIFORM_FAN_IN, 1, 1, 6), 1e-6));
+    }
+
+    @Test void batchNormInTrainingMode() { check(Graph.Mode.TRAIN, 3, new long[]{3, 4, 2, 2}, (g, x) -> Layers.batchNorm(g, "bn", x, 4, 2, 2)); }
+
+    @Test void batchNormInEvalMode() { check(Graph.Mode.EVAL, 0, new long[]{3, 4, 2, 2}, (g, x) -> Layers.batchNorm(g, "bn", x, 4, 2, 2)); }
+
+    @Test void weightStandardisedConv() { check(Graph.Mode.EVAL, 0, new long[]{2, 3, 5, 5}, (g, x) -> Layers.conv(g, "c", x, 3, 4, 3, 2, 1, false, true)); }
+
+    @Test void convWithBias() { check(Graph.Mode.EVAL, 0, new long[]{2, 3, 4, 4}, (g, x) -> Layers.conv(g, "c", x, 3, 2, 1, 1, 0, true, false)); }
+
+    @Test void bilinearUpsampling() { check(Graph.Mode.EVAL, 0, new long[]{2, 3, 3, 4}, (g, x) -> Layers.upsampleBilinear2x(g, x, 3, 3, 4)); }
+
+    @Test void zeroPadding() { check(Graph.Mode.EVAL, 0, new long[]{1, 2, 3, 3}, (g, x) -> Layers.padBottomRight(g, x, 1)); }
+
+    @Test void exactGelu() { check(Graph.Mode.EVAL, 0, new long[]{4, 5}, (g, x) -> Layers.gelu(g, x)); }
+
+    @Test void maxPool() { check(Graph.Mode.EVAL, 0, new long[]{1, 2, 7, 7}, (g, x) -> Layers.maxPool(g, x, 3, 2)); }
+
+    @Test void llamaBlockWithGroupedQueryAttentionPassesGradientToItsInput() {
+        var llm = new ModelConfig.Llm(8, 4, 2, 12, 1e-6, true, false);
+        check(Graph.Mode.EVAL, 0, new long[]{2 * 3, 8}, (g, x) -> LlamaBlock.apply(g, "llama.", x, llm, 3));
+    }
+
+    @Test
+    void everyTrainableParameterOfAWholeModelGetsAGradientAndNoFrozenWeightDoes() {
+        // A whole-model numerical check is dominated by ReLU/max-pool kinks and takes minutes; the composites are
+        // checked numerically above, and here every parameter must receive a non-zero gradient.
+        var c = new ModelConfig(ModelConfig.Encoder.R50_VIT, 32, 1, 3, new ModelConfig.Vit(8, 1, 2, 16, 16, 0.0, 0.0),
+                32, List.of(1, 1, 1), List.of(4, 4, 4, 4), 3, java.util.Optional.of(new ModelConfig.Llm(8, 2, 1, 12, 1e-6, true, true)));
+        Graph g = new Graph(Graph.Mode.TRAIN, 2, 3, DataType.DOUBLE, null);
+        SDVariable logits = TransUNet.build(g, c);
+        Nd4j.getRandom().setSeed(5);
+        SDVariable r = g.sd().constant("r", Nd4j.rand(DataType.DOUBLE, 2, 3, 32, 32));
+        logits.mul(r).sum().markAsLoss();
+        var grads = g.sd().calculateGradients(Map.of(TransUNet.INPUT, Nd4j.rand(DataType.DOUBLE, 2, 1, 32, 32)),
+                g.trainable().keySet());
+        for (String name : g.trainable().keySet()) {
+            INDArray gr = grads.get(name);
+            assertNotNull(gr, "no gradient for " + name);
+            assertTrue(gr.amaxNumber().doubleValue() > 0, "zero gradient for " + name);
+        }
+        assertEquals(9, g.frozen().size());
+        for (String name : g.frozen().keySet()) {
+            assertTrue(g.sd().getVariable(name).isConstant(), name + " must be a constant");
+        }
+    }
+
+    @Test
+    void bilinearMatchesAlignCornersFormula() {
+        Graph g = new Graph(Graph.Mode.EVAL, 0, 1, DataType.DOUBLE, null);
+        INDArray in = Nd4j.create(new double[]{0, 1, 2, 3, 4, 5}, new long[]{1, 1, 2, 3}, 'c');
+        INDArray out = Layers.upsampleBilinear2x(g, g.sd().constant(in), 1, 2, 3).eval();
+        assertArrayEquals(new long[]{1, 1, 4, 6}, out.shape());
+        // out[i][j] = in at (i*(2-1)/3, j*(3-1)/5); in(y, x) = 3y + x is linear, so out = 3*i/3 + 2*j/5
+        for (int i = 0; i < 4; i++) for (int j = 0; j < 6; j++) {
+            assertEquals(3.0 * i / 3 + 2.0 * j / 5, out.getDouble(0, 0, i, j), 1e-12, "at " + i + "," + j);
+        }
+    }
+
+    @Test
+    void geluIsTheErfForm() {
+        Graph g = new Graph(Graph.Mode.EVAL, 0, 1, DataType.DOUBLE, null);
+        INDArray out = Layers.gelu(g, g.sd().constant(Nd4j.createFromArray(-2.0, -0.5, 0.0, 1.0, 3.0))).eval();
+        double[] expected = {-0.04550026389635842, -0.15426876936299347, 0.0, 0.8413447460685429, 2.9959507790207566};
+        // ND4J's erf is float-accurate (~2e-7 relative), not double-accurate.
+        assertArrayEquals(expected, out.toDoubleVector(), 1e-6);
+    }
+}
