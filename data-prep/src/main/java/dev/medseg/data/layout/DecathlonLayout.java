@@ -2,12 +2,14 @@ package dev.medseg.data.layout;
 
 import java.math.BigDecimal;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -59,7 +61,7 @@ public final class DecathlonLayout implements DatasetLayout {
         if (channel < 0 || channel > 9999) {
             throw new IllegalArgumentException("channel must be in [0, 9999], got " + channel);
         }
-        this.split = java.util.Objects.requireNonNull(split, "split");
+        this.split = Objects.requireNonNull(split, "split");
         this.channel = channel;
     }
 
@@ -252,7 +254,7 @@ public final class DecathlonLayout implements DatasetLayout {
                 return Optional.empty();
             }
             resolved = root.resolve(relative).normalize();
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             pairing.reject(jsonFile, LayoutProblem.MALFORMED_METADATA, where + " '" + text + "' is not a valid path");
             return Optional.empty();
         }
