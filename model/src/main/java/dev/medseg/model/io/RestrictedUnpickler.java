@@ -346,7 +346,7 @@ final class RestrictedUnpickler {
 
     private String utf8(long len) {
         if (len < 0 || len > in.remaining()) {
-            throw fail("string of " + len + " bytes exceeds the pickle");
+            throw fail("pickle truncated: a string of " + len + " bytes exceeds the " + in.remaining() + " bytes left");
         }
         ByteBuffer b = need((int) len);
         byte[] bytes = new byte[(int) len];
