@@ -14,6 +14,9 @@ import java.util.BitSet;
  */
 public final class DistanceTransform {
 
+    /** Columns with more queries than this in a slice get a full envelope instead of outward searches. */
+    private static final int OUTWARD_SEARCH_LIMIT = 8;
+
     private DistanceTransform() {
     }
 
@@ -54,32 +57,46 @@ public final class DistanceTransform {
     /**
      * One-dimensional lower envelope: {@code d[p] = min_q (w (p-q)^2 + f[q])} for {@code p, q < n}, where
      * {@code w} is the squared spacing of this axis. Sites with {@code f = +Infinity} are skipped; when all are
-     * infinite, so is every output. {@code v} needs n ints and {@code z} n+1 doubles of scratch; {@code d}
-     * must not be {@code f}.
+     * infinite, so is every output. {@code d} must not be {@code f}.
      */
-    static void lowerEnvelope(double[] f, int n, double w, double[] d, int[] v, double[] z) {
+    static void lowerEnvelope(double[] f, int n, double w, double[] d, Scratch scratch) {
+        int[] v = scratch.sites;
+        double[] hv = scratch.heights;
+        double[] zNum = scratch.boundaryNum;
+        double[] zDen = scratch.boundaryDen;
+        // Boundaries between parabolas are kept as fractions zNum/zDen (zDen > 0) and compared by
+        // cross-multiplication: no division in the loop, which is what dominates a naive implementation.
         int k = -1;
         for (int q = 0; q < n; q++) {
             double fq = f[q];
             if (fq == Double.POSITIVE_INFINITY) {
                 continue;
             }
+            double dq = q;
+            double hq = fq + w * dq * dq;
             if (k < 0) {
                 k = 0;
                 v[0] = q;
-                z[0] = Double.NEGATIVE_INFINITY;
-                z[1] = Double.POSITIVE_INFINITY;
+                hv[0] = hq;
                 continue;
             }
-            double s = intersection(f, w, v[k], q);
-            while (s <= z[k]) { // z[0] = -inf ends the loop at k == 0
-                k--;
-                s = intersection(f, w, v[k], q);
+            double num;
+            double den;
+            while (true) {
+                num = hq - hv[k];
+                den = 2 * w * (dq - v[k]);
+                // the parabola of v[k] is hidden when the new boundary lies at or before its left boundary
+                if (k > 0 && num * zDen[k] <= zNum[k] * den) {
+                    k--;
+                } else {
+                    break;
+                }
             }
             k++;
             v[k] = q;
-            z[k] = s;
-            z[k + 1] = Double.POSITIVE_INFINITY;
+            hv[k] = hq;
+            zNum[k] = num;
+            zDen[k] = den;
         }
         if (k < 0) {
             Arrays.fill(d, 0, n, Double.POSITIVE_INFINITY);
@@ -87,7 +104,7 @@ public final class DistanceTransform {
         }
         int j = 0;
         for (int p = 0; p < n; p++) {
-            while (z[j + 1] < p) {
+            while (j < k && zNum[j + 1] < p * zDen[j + 1]) {
                 j++;
             }
             double dp = p - v[j];
@@ -95,11 +112,19 @@ public final class DistanceTransform {
         }
     }
 
-    /** Position where the parabolas rooted at sites r < q meet. */
-    private static double intersection(double[] f, double w, int r, int q) {
-        double dq = q;
-        double dr = r;
-        return ((f[q] + w * dq * dq) - (f[r] + w * dr * dr)) / (2 * w * (dq - dr));
+    /** Work arrays of {@link #lowerEnvelope} for lines of up to {@code length} samples. */
+    static final class Scratch {
+        final int[] sites;
+        final double[] heights;
+        final double[] boundaryNum;
+        final double[] boundaryDen;
+
+        Scratch(int length) {
+            sites = new int[length];
+            heights = new double[length];
+            boundaryNum = new double[length];
+            boundaryDen = new double[length];
+        }
     }
 
     /** The slice-by-slice transform over the bounding box of features and queries. */
@@ -155,9 +180,8 @@ public final class DistanceTransform {
             double[] slice = new double[columns];
             double[] rowIn = new double[Math.max(bx, by)];
             double[] rowOut = new double[Math.max(bx, by)];
-            int[] v = new int[Math.max(bx, by)];
-            double[] zs = new double[Math.max(bx, by) + 1];
-            boolean[] neededColumn = new boolean[bx];
+            Scratch scratch = new Scratch(Math.max(bx, by));
+            int[] queriesInColumn = new int[bx];
 
             int q = 0;
             while (q < queries.length) {
@@ -188,35 +212,64 @@ public final class DistanceTransform {
                 // pass 2 (x): every row, since pass 3 reads whole columns
                 for (int yy = 0; yy < by; yy++) {
                     System.arraycopy(slice, yy * bx, rowIn, 0, bx);
-                    lowerEnvelope(rowIn, bx, wx, rowOut, v, zs);
+                    lowerEnvelope(rowIn, bx, wx, rowOut, scratch);
                     System.arraycopy(rowOut, 0, slice, yy * bx, bx);
                 }
-                // pass 3 (y): only the columns holding a query of this slice
-                Arrays.fill(neededColumn, false);
+                // pass 3 (y), only where queries are. A column with few queries is searched outward from each
+                // query, stopping once the y offset alone exceeds the best value found (exact, since every
+                // value is >= 0): near-surface queries finish after a few rows. Busy columns get the envelope.
+                Arrays.fill(queriesInColumn, 0);
                 for (int k = q; k < end; k++) {
-                    neededColumn[queries[k] % nx - x0] = true;
+                    queriesInColumn[queries[k] % nx - x0]++;
                 }
                 for (int xx = 0; xx < bx; xx++) {
-                    if (!neededColumn[xx]) {
+                    if (queriesInColumn[xx] <= OUTWARD_SEARCH_LIMIT) {
                         continue;
                     }
                     for (int yy = 0; yy < by; yy++) {
                         rowIn[yy] = slice[xx + bx * yy];
                     }
-                    lowerEnvelope(rowIn, by, wy, rowOut, v, zs);
+                    lowerEnvelope(rowIn, by, wy, rowOut, scratch);
                     for (int yy = 0; yy < by; yy++) {
                         slice[xx + bx * yy] = rowOut[yy];
                     }
                 }
                 for (int k = q; k < end; k++) {
                     int i = queries[k];
-                    out[k] = slice[(i % nx - x0) + bx * ((i % nxy) / nx - y0)];
+                    int xx = i % nx - x0;
+                    int yy = (i % nxy) / nx - y0;
+                    out[k] = queriesInColumn[xx] > OUTWARD_SEARCH_LIMIT
+                            ? slice[xx + bx * yy]
+                            : searchColumn(slice, xx, yy, bx, by);
                 }
                 q = end;
             }
         }
 
         /** Grows the in-plane box; z needs no box since only query slices are visited. */
+        /** min over rows t of {@code slice[xx, t] + wy (yy - t)^2}, searched outward from row yy. */
+        private double searchColumn(double[] slice, int xx, int yy, int bx, int by) {
+            double best = slice[xx + bx * yy];
+            for (int step = 1; ; step++) {
+                double reach = wy * step * step;
+                if (reach >= best) {
+                    return best;
+                }
+                boolean inside = false;
+                if (yy - step >= 0) {
+                    best = Math.min(best, slice[xx + bx * (yy - step)] + reach);
+                    inside = true;
+                }
+                if (yy + step < by) {
+                    best = Math.min(best, slice[xx + bx * (yy + step)] + reach);
+                    inside = true;
+                }
+                if (!inside) {
+                    return best;
+                }
+            }
+        }
+
         private void include(int x, int y) {
             x0 = Math.min(x0, x);
             x1 = Math.max(x1, x);

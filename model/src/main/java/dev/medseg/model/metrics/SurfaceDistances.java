@@ -52,25 +52,70 @@ public final class SurfaceDistances {
     /** The surface of {@code mask}: foreground voxels with at least one cross neighbour in background or off-grid. */
     public static BinaryMask surface(BinaryMask mask) {
         Grid g = mask.grid();
-        BitSet in = mask.bitsView();
-        BitSet out = new BitSet(g.size());
+        long[] in = mask.bitsView().toLongArray();
+        int words = (g.size() + 63) >>> 6;
+        in = Arrays.copyOf(in, words);
+        // Erosion 64 voxels at a time: a voxel is interior when it and its cross neighbours are set. Shifting
+        // by one voxel (or one row) wraps into the neighbouring row (or slice), so the x and y borders are
+        // masked out explicitly; shifting by one slice runs off the array ends, which reads as background.
+        long[] interior = in.clone();
+        int nx = g.nx();
+        int nxy = nx * g.ny();
+        andShiftedUp(interior, in, 1);
+        andShiftedDown(interior, in, 1);
+        andShiftedUp(interior, in, nx);
+        andShiftedDown(interior, in, nx);
+        if (!g.is2d()) { // medpy erodes a 2-D array with the 4-neighbourhood
+            andShiftedUp(interior, in, nxy);
+            andShiftedDown(interior, in, nxy);
+        }
+        long[] border = inPlaneBorder(g).toLongArray();
+        for (int w = 0; w < words; w++) {
+            long b = w < border.length ? border[w] : 0L;
+            interior[w] &= ~b;
+            in[w] &= ~interior[w]; // surface = mask minus interior
+        }
+        return new BinaryMask(g, BitSet.valueOf(in));
+    }
+
+    /** Voxels with x or y on the grid's edge. */
+    private static BitSet inPlaneBorder(Grid g) {
+        BitSet border = new BitSet(g.size());
         int nx = g.nx();
         int ny = g.ny();
-        int nz = g.nz();
-        int nxy = nx * ny;
-        boolean threeD = !g.is2d();
-        for (int i = in.nextSetBit(0); i >= 0; i = in.nextSetBit(i + 1)) {
-            int x = i % nx;
-            int y = (i % nxy) / nx;
-            int z = i / nxy;
-            boolean interior = x > 0 && in.get(i - 1) && x < nx - 1 && in.get(i + 1)
-                    && y > 0 && in.get(i - nx) && y < ny - 1 && in.get(i + nx)
-                    && (!threeD || (z > 0 && in.get(i - nxy) && z < nz - 1 && in.get(i + nxy)));
-            if (!interior) {
-                out.set(i);
+        for (int z = 0; z < g.nz(); z++) {
+            border.set(g.index(0, 0, z), g.index(0, 0, z) + nx);
+            border.set(g.index(0, ny - 1, z), g.index(0, ny - 1, z) + nx);
+            for (int y = 0; y < ny; y++) {
+                border.set(g.index(0, y, z));
+                border.set(g.index(nx - 1, y, z));
             }
         }
-        return new BinaryMask(g, out);
+        return border;
+    }
+
+    /** {@code acc[bit i] &= in[bit i - s]}, reading zeros before the start. */
+    private static void andShiftedUp(long[] acc, long[] in, int s) {
+        int ws = s >>> 6;
+        int bs = s & 63;
+        for (int w = acc.length - 1; w >= 0; w--) {
+            int src = w - ws;
+            long hi = src >= 0 ? in[src] << bs : 0L;
+            long lo = bs != 0 && src - 1 >= 0 ? in[src - 1] >>> (64 - bs) : 0L;
+            acc[w] &= hi | lo;
+        }
+    }
+
+    /** {@code acc[bit i] &= in[bit i + s]}, reading zeros past the end. */
+    private static void andShiftedDown(long[] acc, long[] in, int s) {
+        int ws = s >>> 6;
+        int bs = s & 63;
+        for (int w = 0; w < acc.length; w++) {
+            int src = w + ws;
+            long lo = src < in.length ? in[src] >>> bs : 0L;
+            long hi = bs != 0 && src + 1 < in.length ? in[src + 1] << (64 - bs) : 0L;
+            acc[w] &= hi | lo;
+        }
     }
 
     private static double[] distancesFrom(BinaryMask from, BinaryMask to, Spacing spacing) {

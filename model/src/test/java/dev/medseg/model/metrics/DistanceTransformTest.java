@@ -16,7 +16,7 @@ class DistanceTransformTest {
         double[] f = {inf, 4, inf, inf, 0, inf, 9, inf};
         double w = 2.25; // spacing 1.5
         double[] d = new double[f.length];
-        DistanceTransform.lowerEnvelope(f, f.length, w, d, new int[f.length], new double[f.length + 1]);
+        DistanceTransform.lowerEnvelope(f, f.length, w, d, new DistanceTransform.Scratch(f.length));
         for (int p = 0; p < f.length; p++) {
             double best = inf;
             for (int q = 0; q < f.length; q++) {
@@ -35,12 +35,13 @@ class DistanceTransformTest {
     void lowerEnvelopeWithoutFiniteSitesIsInfinite() {
         double inf = Double.POSITIVE_INFINITY;
         double[] d = new double[3];
-        DistanceTransform.lowerEnvelope(new double[] {inf, inf, inf}, 3, 1, d, new int[3], new double[4]);
+        DistanceTransform.lowerEnvelope(new double[] {inf, inf, inf}, 3, 1, d, new DistanceTransform.Scratch(3));
         assertArrayEquals(new double[] {inf, inf, inf}, d);
     }
 
     @Test
     void fullTransformMatchesBruteForceIn3dWithAnisotropicSpacing() {
+        // 7 rows: every column is finished by the outward search (<= 8 queries per column)
         Random rnd = new Random(7);
         Grid g = new Grid(9, 7, 6);
         Spacing s = new Spacing(0.7, 1.3, 2.9);
@@ -55,13 +56,27 @@ class DistanceTransformTest {
 
     @Test
     void fullTransformMatchesBruteForceIn2d() {
+        // 17 rows: every column has more than 8 queries, so the y pass runs the full envelope
         Random rnd = new Random(11);
-        Grid g = Grid.of2d(13, 5);
+        Grid g = Grid.of2d(13, 17);
         Spacing s = new Spacing(1.9, 0.4, 123); // sz is irrelevant in 2-D
         BinaryMask features = BruteForce.random(g, 0.05, rnd);
         double[] d = DistanceTransform.squared(features, s);
         for (int i = 0; i < g.size(); i++) {
             assertEquals(BruteForce.squaredDistance(features, i, s), d[i], 1e-9, "voxel " + i);
+        }
+    }
+
+    @Test
+    void sparseQueriesFarFromFeaturesMatchBruteForce() {
+        Random rnd = new Random(5);
+        Grid g = new Grid(11, 30, 9);
+        Spacing s = new Spacing(1.1, 0.35, 2.0);
+        BinaryMask features = BruteForce.random(g, 0.004, rnd);
+        int[] queries = {0, 37, 400, 1999, 2000, 2500, g.size() - 1};
+        double[] d = DistanceTransform.squaredAt(features, queries, s);
+        for (int k = 0; k < queries.length; k++) {
+            assertEquals(BruteForce.squaredDistance(features, queries[k], s), d[k], 1e-9, "query " + queries[k]);
         }
     }
 
