@@ -61,7 +61,7 @@ public enum NiftiDatatype {
         return signed ? -Math.pow(2, bitpix - 1) : 0;
     }
 
-    /** Highest value the type can hold (integer types; +inf for floats). */
+    /** Highest value the type can hold (integer types; +inf for floats), as the nearest double: 2^63 for int64. */
     public double maxValue() {
         if (!integer) {
             return Double.POSITIVE_INFINITY;

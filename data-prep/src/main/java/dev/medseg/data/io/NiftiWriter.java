@@ -103,7 +103,9 @@ public final class NiftiWriter {
 
     /** The two's-complement bits of a whole number that fits the integer type (uint64 above 2^63 included). */
     private static long toInteger(double v, NiftiDatatype type, int index) {
-        if (!(v == Math.rint(v) && v >= type.minValue() && v <= type.maxValue())) {
+        // powers of two are exact doubles, unlike 2^63 - 1 and 2^64 - 1, so compare with an exclusive bound
+        double upper = Math.scalb(1.0, type.isSigned() ? type.bitpix() - 1 : type.bitpix());
+        if (!(v == Math.rint(v) && v >= type.minValue() && v < upper)) {
             throw new IllegalArgumentException("voxel " + index + " value " + v + " does not fit "
                     + type.name().toLowerCase(Locale.ROOT));
         }
