@@ -27,7 +27,13 @@ import java.util.zip.ZipException;
  *   <li>{@link #readLabels} returns exact integer ids: integer data without scaling is copied exactly; scaled or
  *       float data must be whole numbers (within 1e-6 relative, to absorb float32 scale factors) in
  *       0..2^31-1, else the file is refused.</li>
+ *   <li>Affine: sform when sform_code > 0, else qform (quaternion, qfac = sign of pixdim[0]) when
+ *       qform_code > 0, else the standard's "method 1" diag(pixdim) with no offset (nibabel instead flips x and
+ *       centres the grid for such files). Spacing is |pixdim[1..3]|; both are converted to mm by xyzt_units
+ *       (unknown counts as mm).</li>
  *   <li>2-D images become one slice (nz = 1); 4-D images need a frame index.</li>
+ *   <li>For gzip data the size cannot be known up front: the frame is allocated (within {@code maxVoxels})
+ *       before a truncated stream can be noticed.</li>
  *   <li>Voxels are returned in the file's own order; call {@code toCanonical()} for RAS+ order.</li>
  * </ul>
  * Sizes are checked before any allocation: against the file size for uncompressed data and against
