@@ -1,25 +1,96 @@
 package dev.medseg.job.cli;
 
+import dev.medseg.job.config.ModelSettings;
+import dev.medseg.job.config.Settings;
+import dev.medseg.model.LlmWeights;
+import dev.medseg.model.ModelConfig;
+import dev.medseg.model.StateDict;
+import dev.medseg.model.TransUNet;
+import dev.medseg.model.io.CheckpointFormatException;
+import dev.medseg.model.io.NpyFormat;
+import dev.medseg.model.io.TensorSource;
+import dev.medseg.model.io.TensorSources;
+import dev.medseg.model.nn.Graph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** Run a model on an input .npy (N, C, H, W) in eval mode and write the logits as .npy. */
+/**
+ * Runs the model in eval mode on an .npy batch and writes the logits, so anyone can compare our graph with a
+ * reference implementation given the same weights.
+ */
 @Command(name = "forward", description = "Run a model on an input .npy (N, C, H, W) in eval mode and write the logits as .npy.")
 final class ForwardCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Our checkpoint or a reference PyTorch state dict (.pth).") Path checkpoint;
-    @Option(names = "--vit-npz", paramLabel = "FILE", description = "ImageNet-21k R50+ViT-B_16.npz.") Path vitNpz;
-    @Option(names = "--llm", paramLabel = "FILE", description = "LLaMA block weights (safetensors or .pth).") Path llm;
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "A reference PyTorch state dict (.pth) of the same model config.")
+    Path checkpoint;
+    @Option(names = "--vit-npz", paramLabel = "FILE", description = "ImageNet-21k R50+ViT-B_16.npz (not available in this build yet).")
+    Path vitNpz;
+    @Option(names = "--llm", paramLabel = "FILE", description = "LLaMA block weights: extracted safetensors, Meta .pth or HF checkpoint.")
+    Path llm;
+    @Option(names = "--batch", defaultValue = "4", description = "Images per forward pass (memory bound).")
+    int batch;
     @Option(names = "--input", required = true, paramLabel = "X.npy") Path input;
     @Option(names = "--output", required = true, paramLabel = "Y.npy") Path output;
     @Mixin ConfigOptions config;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Override
-    public Integer call() {
-        throw new NotAvailableYet("forward", "the forward pass over checkpoints, issue 4");
+    public Integer call() throws IOException {
+        var conf = config.load();
+        ModelConfig cfg = ModelSettings.from(new Settings(conf));
+        if (vitNpz != null) throw new UserError("--vit-npz: ImageNet-21k npz import is not available in this build yet");
+        if (llm != null && cfg.llm().isEmpty()) throw new UserError("--llm given but model.llm.enabled is false");
+        int layer = conf.getInt("model.llm.layer");
+        Map<String, INDArray> frozen = llm == null ? null
+                : LlmWeights.load(llm, layer, cfg.llm().get(), DataType.FLOAT);
+        Graph g = new Graph(Graph.Mode.EVAL, 0, conf.getLong("seed"), DataType.FLOAT,
+                frozen == null ? null : frozen::get);
+        TransUNet.build(g, cfg);
+        var err = spec.commandLine().getErr();
+        if (checkpoint != null) {
+            try (TensorSource src = TensorSources.open(checkpoint)) {
+                var report = StateDict.load(g, src);
+                err.printf("loaded %d tensors from %s%s%n", report.loaded(), checkpoint,
+                        report.unused().isEmpty() ? "" : "; unused: " + report.unused());
+            } catch (CheckpointFormatException e) {
+                throw new UserError(e.getMessage(), e);
+            }
+        } else {
+            err.println("warning: no --checkpoint: weights are randomly initialised (seed " + conf.getLong("seed") + ")");
+        }
+        INDArray x;
+        try (TensorSource in = NpyFormat.open(input)) {
+            var info = in.require(in.names().get(0));
+            long[] s = info.shape();
+            if (s.length != 4 || s[1] != cfg.inChannels() || s[2] != cfg.imageSize() || s[3] != cfg.imageSize()) {
+                throw new UserError(input + ": shape " + Arrays.toString(s) + " does not fit the model, which takes (N, "
+                        + cfg.inChannels() + ", " + cfg.imageSize() + ", " + cfg.imageSize() + ")");
+            }
+            x = Nd4j.create(in.readFloat(info.name()), s, 'c');
+        } catch (CheckpointFormatException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        long n = x.size(0);
+        INDArray logits = null;
+        for (long i = 0; i < n; i += batch) {
+            INDArray chunk = x.get(NDArrayIndex.interval(i, Math.min(n, i + batch)), NDArrayIndex.all(),
+                    NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
+            INDArray y = g.sd().output(Map.of(TransUNet.INPUT, chunk), TransUNet.LOGITS).get(TransUNet.LOGITS);
+            logits = logits == null ? y.dup() : Nd4j.concat(0, logits, y);
+        }
+        NpyFormat.write(output, logits.data().asFloat(), logits.shape());
+        err.printf("wrote logits %s to %s%n", Arrays.toString(logits.shape()), output);
+        return 0;
     }
 }

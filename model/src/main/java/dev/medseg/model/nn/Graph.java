@@ -41,6 +41,7 @@ public final class Graph {
     private final Map<String, long[]> trainable = new LinkedHashMap<>();
     private final Map<String, long[]> frozen = new LinkedHashMap<>();
     private final List<BatchStats> batchStats = new ArrayList<>();
+    private final Map<String, long[]> buffers = new LinkedHashMap<>();
     private final Function<String, INDArray> frozenSource;
     private int dropoutSites;
 
@@ -65,6 +66,8 @@ public final class Graph {
     public Map<String, long[]> trainable() { return trainable; }
     public Map<String, long[]> frozen() { return frozen; }
     public List<BatchStats> batchStats() { return batchStats; }
+    /** Non-trainable state that checkpoints carry (BatchNorm running statistics). */
+    public Map<String, long[]> buffers() { return buffers; }
 
     /** How parameters start when no checkpoint provides them. */
     public enum Init { ZEROS, ONES, UNIFORM_FAN_IN, XAVIER_UNIFORM, NORMAL_1E6, NORMAL_002 }
@@ -97,6 +100,7 @@ public final class Graph {
 
     /** A BatchNorm running-statistics buffer: a constant the trainer overwrites after each step. */
     public SDVariable buffer(String name, double value, long... shape) {
+        buffers.put(name, shape.clone());
         return sd.constant(name, Nd4j.valueArrayOf(shape, value, dtype));
     }
 
