@@ -46,4 +46,13 @@ abstract class AbstractTensorSource implements TensorSource {
         Shapes.checkedArrayLength(bytes, "byte length", describe(), info.name());
         return (int) info.numel();
     }
+
+    /** Closes a zip this source reads from; reads only, so a failing close loses nothing. */
+    static void closeQuietly(java.util.zip.ZipFile zip) {
+        try {
+            zip.close();
+        } catch (java.io.IOException ignored) {
+            // read-only; nothing is lost
+        }
+    }
 }

@@ -131,12 +131,4 @@ public final class NpzSource extends AbstractTensorSource {
     public void close() {
         closeQuietly(zip);
     }
-
-    private static void closeQuietly(ZipFile zip) {
-        try {
-            zip.close();
-        } catch (IOException ignored) {
-            // read-only; nothing is lost
-        }
-    }
 }

@@ -80,7 +80,6 @@ public final class Layers {
         SameDiff sd = g.sd();
         SDVariable runMean = g.buffer(name + ".running_mean", 0.0, channels);
         SDVariable runVar = g.buffer(name + ".running_var", 1.0, channels);
-        SDVariable mean, var;
         if (g.training()) {
             SDVariable m4 = x.mean(true, 0, 2, 3);
             SDVariable centred = x.sub(m4);
@@ -92,9 +91,8 @@ public final class Layers {
             SDVariable norm = centred.mul(sd.math().rsqrt(v4.add(1e-5)));
             return affineChannels(g, name, norm, channels);
         }
-        mean = runMean.reshape(1, channels, 1, 1);
-        var = runVar.reshape(1, channels, 1, 1);
-        SDVariable norm = x.sub(mean).mul(sd.math().rsqrt(var.add(1e-5)));
+        SDVariable norm = x.sub(runMean.reshape(1, channels, 1, 1))
+                .mul(sd.math().rsqrt(runVar.reshape(1, channels, 1, 1).add(1e-5)));
         return affineChannels(g, name, norm, channels);
     }
 

@@ -46,21 +46,17 @@ public final class ResNetV2 {
         }
         // Skips as the reference returns them: stage 2 and stage 1 outputs, the latter zero-padded at the bottom and
         // right to imageSize/4 when the max-pool's floor left it 1-2 pixels short (63 -> 64 at 256); main path unpadded.
-        Feature s1 = stageOut[0];
-        int right1 = imageSize / 4;
-        if (s1.size() != right1) {
-            int pad = right1 - s1.size();
-            if (pad < 1 || pad > 2) throw new IllegalStateException("stage-1 map " + s1.size() + " vs expected " + right1);
-            s1 = new Feature(Layers.padBottomRight(g, s1.x(), pad), s1.channels(), right1);
-        }
-        Feature s2 = stageOut[1];
-        int right2 = imageSize / 8;
-        if (s2.size() != right2) {
-            int pad = right2 - s2.size();
-            if (pad < 1 || pad > 2) throw new IllegalStateException("stage-2 map " + s2.size() + " vs expected " + right2);
-            s2 = new Feature(Layers.padBottomRight(g, s2.x(), pad), s2.channels(), right2);
-        }
+        Feature s1 = padTo(g, stageOut[0], imageSize / 4);
+        Feature s2 = padTo(g, stageOut[1], imageSize / 8);
         return new Features(stageOut[2], List.of(s2, s1, root));
+    }
+
+    /** Zero-pads a skip map that the max-pool's floor left 1-2 pixels short of {@code right}, as the reference does. */
+    private static Feature padTo(Graph g, Feature f, int right) {
+        if (f.size() == right) return f;
+        int pad = right - f.size();
+        if (pad < 1 || pad > 2) throw new IllegalStateException("skip map " + f.size() + "px vs expected " + right);
+        return new Feature(Layers.padBottomRight(g, f.x(), pad), f.channels(), right);
     }
 
     /** PreActBottleneck as the reference computes it: conv→GN→ReLU ×2, conv→GN, + (projected) residual, ReLU. */
