@@ -2,6 +2,7 @@ package dev.medseg.model.nn;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -56,6 +57,9 @@ public final class Graph {
         this.seed = seed;
         this.dtype = dtype;
         this.frozenSource = frozenSource;
+        // Plain holders keep the arrays we hand in (the default thread-safe holder copies them): trainers make
+        // each parameter a view of one flat vector, and frozen weights must stay shared, never duplicated.
+        sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
     }
 
     public SameDiff sd() { return sd; }

@@ -20,14 +20,7 @@ final class Fixtures {
     }
 
     static Path root() {
-        String prop = System.getProperty("medseg.repo.root");
-        Path p = prop != null && !prop.isBlank() ? Path.of(prop) : Path.of("").toAbsolutePath();
-        for (Path q = p.toAbsolutePath(); q != null; q = q.getParent()) {
-            if (Files.isDirectory(q.resolve(".mvn")) && Files.isDirectory(q.resolve("tests/fixtures/tensorio"))) {
-                return q.resolve("tests/fixtures/tensorio");
-            }
-        }
-        throw new IllegalStateException("no repo root with tests/fixtures/tensorio above " + p);
+        return dev.medseg.model.TestFixtures.fixture("tensorio");
     }
 
     static Path path(String rel) {

@@ -26,18 +26,9 @@ final class MedpyFixture {
     private MedpyFixture() {
     }
 
-    /** The repository root: system property medseg.repo.root, else the nearest ancestor holding .mvn. */
+    /** The repository root (see {@link dev.medseg.model.TestFixtures}). */
     static Path repoRoot() {
-        String prop = System.getProperty("medseg.repo.root");
-        if (prop != null && Files.isDirectory(Path.of(prop, ".mvn"))) {
-            return Path.of(prop);
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve(".mvn"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no directory with .mvn above " + Path.of("").toAbsolutePath());
+        return dev.medseg.model.TestFixtures.repoRoot();
     }
 
     static List<Case> read(Path file) throws IOException {

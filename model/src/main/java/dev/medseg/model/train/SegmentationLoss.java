@@ -1,0 +1,141 @@
+package dev.medseg.model.train;
+
+import dev.medseg.model.nn.Graph;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+import java.util.Locale;
+
+/**
+ * The training losses of the reference recipes, built into the graph on top of the logits. Both take a float
+ * target placeholder {@value #TARGET} of the logits' shape: one-hot over all classes (background included) for
+ * {@link #CE_DICE}, the 0/1 mask for {@link #BCE_DICE}. Composites of ops whose gradients pass numerical checks
+ * (SameDiff's sigmoidCrossEntropy gradient is slightly off on CPU).
+ */
+public enum SegmentationLoss {
+    /**
+     * TransUNet's multi-class loss: 0.5·CrossEntropy (mean over pixels) + 0.5·DiceLoss, where DiceLoss is the mean
+     * over classes (background included) of 1 − (2Σpg + 1e-5)/(Σp² + Σg² + 1e-5), sums over the whole batch.
+     */
+    CE_DICE,
+    /**
+     * The 2-D binary loss of the UNeXt lineage: 0.5·BCEWithLogits (mean over pixels) + 1 − mean over samples of
+     * the soft Dice (2Σpg + 1e-5)/(Σp + Σg + 1e-5) on sigmoid outputs.
+     */
+    BCE_DICE;
+
+    public static final String TARGET = "target";
+    public static final String LOSS = "loss";
+    static final double SMOOTH = 1e-5;
+
+    /** Parses the config spelling ({@code ce-dice}, {@code bce-dice}). */
+    public static SegmentationLoss parse(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "ce-dice" -> CE_DICE;
+            case "bce-dice" -> BCE_DICE;
+            default -> throw new IllegalArgumentException("unknown loss '" + s + "' (ce-dice | bce-dice)");
+        };
+    }
+
+    /** The config spelling. */
+    public String id() {
+        return this == CE_DICE ? "ce-dice" : "bce-dice";
+    }
+
+    /** Checks that the loss fits the model's output: CE needs ≥ 2 classes, BCE exactly one logit. */
+    public void checkClasses(int numClasses) {
+        if (this == CE_DICE && numClasses < 2) {
+            throw new IllegalArgumentException("loss ce-dice needs model.numClasses >= 2 (background included), got " + numClasses);
+        }
+        if (this == BCE_DICE && numClasses != 1) {
+            throw new IllegalArgumentException("loss bce-dice needs model.numClasses = 1 (one sigmoid logit), got " + numClasses);
+        }
+    }
+
+    /**
+     * Adds the target placeholder (static shape B, K, H, W) and the scalar loss {@value #LOSS}, marked as the
+     * graph's loss.
+     */
+    public SDVariable build(Graph g, SDVariable logits, int batch, int numClasses, int height, int width) {
+        SDVariable target = g.sd().placeHolder(TARGET, g.dtype(), batch, numClasses, height, width);
+        SDVariable loss = build(g.sd(), logits, target);
+        SDVariable named = g.sd().identity(LOSS, loss);
+        named.markAsLoss();
+        return named;
+    }
+
+    /** The loss of {@code logits} against {@code target} (both B, K, H, W); public for gradient checks. */
+    public SDVariable build(SameDiff sd, SDVariable logits, SDVariable target) {
+        return switch (this) {
+            case CE_DICE -> crossEntropy(sd, logits, target).mul(0.5).add(dice(sd, logits, target).mul(0.5));
+            case BCE_DICE -> binaryCrossEntropy(sd, logits, target).mul(0.5).add(softDice(sd, logits, target));
+        };
+    }
+
+    /** −mean over pixels of Σ_c g_c·log softmax(x)_c, with a max shift for stability. */
+    private static SDVariable crossEntropy(SameDiff sd, SDVariable x, SDVariable t) {
+        SDVariable shifted = x.sub(x.max(true, 1));
+        SDVariable logSum = sd.math().log(sd.math().exp(shifted).sum(true, 1));
+        SDVariable logp = shifted.sub(logSum);
+        return logp.mul(t).sum(true, 1).mean().neg();
+    }
+
+    /** mean_c (1 − d_c) with d_c over the whole batch and squared denominators, as TransUNet's DiceLoss. */
+    private static SDVariable dice(SameDiff sd, SDVariable x, SDVariable t) {
+        SDVariable p = softmax(sd, x);
+        SDVariable inter = p.mul(t).sum(0, 2, 3);
+        SDVariable den = p.mul(p).sum(0, 2, 3).add(t.mul(t).sum(0, 2, 3));
+        SDVariable d = inter.mul(2).add(SMOOTH).div(den.add(SMOOTH));
+        return d.rsub(1.0).mean();
+    }
+
+    /**
+     * Softmax over the class axis as exp(x − max)/Σexp(x − max): SameDiff's softmax op gave wrong values over axis 1
+     * of a (2, 3, 32, 32) activation on CPU (M2.1), while small shapes were right.
+     */
+    private static SDVariable softmax(SameDiff sd, SDVariable x) {
+        SDVariable e = sd.math().exp(x.sub(x.max(true, 1)));
+        return e.div(e.sum(true, 1));
+    }
+
+    /** mean of max(x, 0) − x·t + log(1 + exp(−|x|)): PyTorch's stable BCEWithLogits. */
+    private static SDVariable binaryCrossEntropy(SameDiff sd, SDVariable x, SDVariable t) {
+        SDVariable softplusNegAbs = sd.math().log(sd.math().exp(sd.math().abs(x).neg()).add(1.0));
+        return sd.nn().relu(x, 0).sub(x.mul(t)).add(softplusNegAbs).mean();
+    }
+
+    /** 1 − mean over samples of (2Σpg + 1e-5)/(Σp + Σg + 1e-5) with p = sigmoid(x). */
+    private static SDVariable softDice(SameDiff sd, SDVariable x, SDVariable t) {
+        SDVariable p = sd.nn().sigmoid(x);
+        SDVariable inter = p.mul(t).sum(1, 2, 3);
+        SDVariable den = p.sum(1, 2, 3).add(t.sum(1, 2, 3));
+        return inter.mul(2).add(SMOOTH).div(den.add(SMOOTH)).mean().rsub(1.0);
+    }
+
+    /**
+     * Builds the target tensor for {@code labels} (B·H·W class ids, C order): one-hot (B, K, H, W) for CE_DICE,
+     * the (B, 1, H, W) mask for BCE_DICE (any id > 0 is foreground). Ids ≥ numClasses are rejected.
+     */
+    public float[] target(byte[] labels, int batch, int numClasses, int height, int width) {
+        int plane = height * width;
+        if (labels.length != batch * plane) {
+            throw new IllegalArgumentException("labels have " + labels.length + " values, expected " + batch * plane);
+        }
+        float[] out = new float[batch * numClasses * plane];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < plane; i++) {
+                int id = labels[b * plane + i] & 0xFF;
+                if (this == BCE_DICE) {
+                    if (id > 0) out[b * plane + i] = 1f;
+                } else {
+                    if (id >= numClasses) {
+                        throw new IllegalArgumentException("label id " + id + " at sample " + b + " is outside the "
+                                + numClasses + " classes of the model");
+                    }
+                    out[(b * numClasses + id) * plane + i] = 1f;
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,183 @@
+package dev.medseg.model.train;
+
+import dev.medseg.model.ModelConfig;
+import dev.medseg.model.TransUNet;
+import dev.medseg.model.nn.Graph;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * One model in training: the TRAIN-mode graph with its loss, the trainable parameters held in one flat vector
+ * (each SameDiff variable is a view into it, so the optimizer updates the graph in place), the gradient and
+ * optimizer-state vectors in the same layout, and the BatchNorm running statistics. Frozen weights are graph
+ * constants shared with whoever supplied them. Not thread-safe: one trainer per task slot.
+ */
+public final class SegmentationTrainer {
+    /** BatchNorm's running-statistics momentum (PyTorch's default 0.1). */
+    static final double BN_MOMENTUM = 0.1;
+
+    private final ModelConfig model;
+    private final SegmentationLoss loss;
+    private final Optimizer optimizer;
+    private final int batch;
+    private final Graph graph;
+    private final ParamLayout params;
+    private final ParamLayout buffers;
+    private final INDArray flatParams;
+    private final INDArray flatGrads;
+    private final INDArray[] slots;
+    private final INDArray scratch;
+    private final List<String> outputs = new ArrayList<>();
+    private long step;
+
+    /** The result of one step: the loss before the update and the rate used. */
+    public record StepResult(double loss, double learningRate) {}
+
+    /**
+     * Builds the graph. {@code frozen} supplies the frozen LLM weights by name (shared, not copied), or null to
+     * draw them (tests). Parameters start at the graph's seeded initialisation.
+     */
+    public SegmentationTrainer(ModelConfig model, SegmentationLoss loss, Optimizer optimizer, int batch, long seed,
+                               Function<String, INDArray> frozen) {
+        loss.checkClasses(model.numClasses());
+        this.model = model;
+        this.loss = loss;
+        this.optimizer = optimizer;
+        this.batch = batch;
+        this.graph = new Graph(Graph.Mode.TRAIN, batch, seed, DataType.FLOAT, frozen);
+        SDVariable logits = TransUNet.build(graph, model);
+        loss.build(graph, logits, batch, model.numClasses(), model.imageSize(), model.imageSize());
+        this.params = ParamLayout.of(graph.trainable());
+        this.buffers = ParamLayout.of(graph.buffers());
+        SameDiff sd = graph.sd();
+        flatParams = Nd4j.create(DataType.FLOAT, params.size());
+        for (ParamLayout.Entry e : params.entries()) {
+            INDArray view = view(flatParams, e);
+            view.assign(sd.getArrForVarName(e.name()));
+            sd.getVariable(e.name()).setArray(view);
+        }
+        flatGrads = Nd4j.create(DataType.FLOAT, params.size());
+        slots = new INDArray[optimizer.slots()];
+        for (int i = 0; i < slots.length; i++) slots[i] = Nd4j.create(DataType.FLOAT, params.size());
+        scratch = Nd4j.create(DataType.FLOAT, params.size());
+        outputs.add(SegmentationLoss.LOSS);
+        for (Graph.BatchStats s : graph.batchStats()) {
+            outputs.add(s.batchMean());
+            outputs.add(s.batchVar());
+        }
+    }
+
+    public ModelConfig model() { return model; }
+    public SegmentationLoss loss() { return loss; }
+    public Optimizer optimizer() { return optimizer; }
+    public int batch() { return batch; }
+    public ParamLayout params() { return params; }
+    public ParamLayout buffers() { return buffers; }
+    /** The graph (for inspection and tests; train through {@link #step}). */
+    public Graph graph() { return graph; }
+    /** Optimizer updates done so far. */
+    public long steps() { return step; }
+
+    /** The current state, copied out. */
+    public TrainState state() {
+        float[][] s = new float[slots.length][];
+        for (int i = 0; i < s.length; i++) s[i] = slots[i].toFloatVector();
+        return new TrainState(step, flatParams.toFloatVector(), s, readBuffers());
+    }
+
+    /** Replaces the whole state (parameters, optimizer slots, buffers, step). */
+    public void load(TrainState s) {
+        if (s.params().length != params.size()) {
+            throw new IllegalArgumentException("state has " + s.params().length + " parameters, the model " + params.size());
+        }
+        if (s.slots().length != slots.length) {
+            throw new IllegalArgumentException("state has " + s.slots().length + " optimizer slots, " + optimizer.id()
+                    + " keeps " + slots.length);
+        }
+        if (s.buffers().length != buffers.size()) {
+            throw new IllegalArgumentException("state has " + s.buffers().length + " buffer values, the model " + buffers.size());
+        }
+        flatParams.assign(Nd4j.createFromArray(s.params()));
+        for (int i = 0; i < slots.length; i++) slots[i].assign(Nd4j.createFromArray(s.slots()[i]));
+        SameDiff sd = graph.sd();
+        for (ParamLayout.Entry e : buffers.entries()) {
+            INDArray src = Nd4j.createFromArray(s.buffers()).get(NDArrayIndex.interval(e.offset(), e.offset() + e.length()));
+            sd.getArrForVarName(e.name()).assign(src.reshape(e.shape()));
+        }
+        step = s.step();
+    }
+
+    /**
+     * One optimizer step on a batch: forward, loss, backward, update, BatchNorm running statistics.
+     *
+     * @param images  B·C·H·W floats, C order, B = {@link #batch()}
+     * @param labels  B·H·W class ids
+     * @param lr      this step's learning rate
+     * @param rngSeed seeds the dropout masks, so a repeated step (a retried task) draws the same masks
+     */
+    public StepResult step(float[] images, byte[] labels, double lr, long rngSeed) {
+        int s = model.imageSize();
+        long expected = (long) batch * model.inChannels() * s * s;
+        if (images.length != expected) {
+            throw new IllegalArgumentException("batch of " + images.length + " image values, expected " + expected
+                    + " = " + batch + "x" + model.inChannels() + "x" + s + "x" + s);
+        }
+        float[] target = loss.target(labels, batch, model.numClasses(), s, s);
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put(TransUNet.INPUT, Nd4j.create(images, new long[]{batch, model.inChannels(), s, s}, 'c'));
+        feed.put(SegmentationLoss.TARGET, Nd4j.create(target, new long[]{batch, model.numClasses(), s, s}, 'c'));
+        Nd4j.getRandom().setSeed(rngSeed);
+        var result = graph.sd().calculateGradientsAndOutputs(feed, outputs, params.shapes().keySet());
+        Map<String, INDArray> grads = result.getGradients();
+        for (ParamLayout.Entry e : params.entries()) {
+            INDArray gr = grads.get(e.name());
+            if (gr == null) throw new IllegalStateException("no gradient for " + e.name());
+            view(flatGrads, e).assign(gr);
+        }
+        double lossValue = result.getOutputs().get(SegmentationLoss.LOSS).getDouble(0);
+        step++;
+        optimizer.update(flatParams, flatGrads, slots, scratch, lr, step);
+        updateRunningStats(result.getOutputs());
+        return new StepResult(lossValue, lr);
+    }
+
+    /** running = (1 − m)·running + m·batch, as PyTorch's BatchNorm2d in train mode (unbiased variance). */
+    private void updateRunningStats(Map<String, INDArray> out) {
+        SameDiff sd = graph.sd();
+        for (Graph.BatchStats b : graph.batchStats()) {
+            sd.getArrForVarName(b.runningMean()).muli(1 - BN_MOMENTUM).addi(out.get(b.batchMean()).mul(BN_MOMENTUM));
+            sd.getArrForVarName(b.runningVar()).muli(1 - BN_MOMENTUM).addi(out.get(b.batchVar()).mul(BN_MOMENTUM));
+        }
+    }
+
+    private float[] readBuffers() {
+        float[] out = new float[buffers.length()];
+        for (ParamLayout.Entry e : buffers.entries()) {
+            float[] v = graph.sd().getArrForVarName(e.name()).toFloatVector();
+            System.arraycopy(v, 0, out, (int) e.offset(), v.length);
+        }
+        return out;
+    }
+
+    /** The trainable parameters by name (copies), e.g. to export a state dict. */
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (ParamLayout.Entry e : params.entries()) m.put(e.name(), view(flatParams, e).dup());
+        return m;
+    }
+
+    private static INDArray view(INDArray flat, ParamLayout.Entry e) {
+        return flat.get(NDArrayIndex.interval(e.offset(), e.offset() + e.length())).reshape('c', e.shape());
+    }
+}
