@@ -120,8 +120,8 @@ public final class AcdcSynth {
                             v = 0;
                         } else {
                             v = body > 0.9 ? 220 : tissue;
-                            double lung = Math.abs(ex) > 0.35 && Math.abs(ex) < 0.85 && Math.abs(ey) < 0.7 ? 1 : 0;
-                            if (lung > 0) v = 20;
+                            double lx = (Math.abs(ex) - 0.58) / 0.26, ly = ey / 0.62; // two lungs, either side
+                            if (lx * lx + ly * ly < 1) v = 20;
                             double dx = x - cx, dy = y - cy, t = Math.atan2(dy, dx);
                             double d = Math.hypot(dx, dy) / (1 + harm[0] * Math.sin(2 * t + harm[1]) + harm[2] * Math.sin(3 * t + harm[3]));
                             double rvd = Math.hypot((x - rvCx) / 1.1, (y - cy) / 0.8);

@@ -92,9 +92,22 @@ public final class BusiSynth {
                     boolean below = y > b.cy() && Math.abs(x - b.cx()) < b.rx() * 0.8 && level >= 1;
                     if (below) value *= malignant ? 0.55 : 1.25;
                 }
-                // Multiplicative speckle: Rayleigh-distributed with mean 1.
-                double re = r.gaussian(), im = r.gaussian();
-                v[y * s + x] = value * Math.hypot(re, im) / Math.sqrt(Math.PI / 2);
+                v[y * s + x] = value;
+            }
+        }
+        // Multiplicative speckle: Rayleigh with mean 1, made spatially correlated by a 3x3 box average like real
+        // speckle grains (which span a few pixels).
+        double[] rayleigh = new double[s * s];
+        for (int i = 0; i < rayleigh.length; i++) rayleigh[i] = Math.hypot(r.gaussian(), r.gaussian()) / Math.sqrt(Math.PI / 2);
+        for (int y = 0; y < s; y++) {
+            for (int x = 0; x < s; x++) {
+                double sum = 0;
+                int n = 0;
+                for (int dy = -1; dy <= 1; dy++) for (int dx = -1; dx <= 1; dx++) {
+                    int yy = y + dy, xx = x + dx;
+                    if (yy >= 0 && yy < s && xx >= 0 && xx < s) { sum += rayleigh[yy * s + xx]; n++; }
+                }
+                v[y * s + x] *= 0.4 + 0.6 * sum / n + 0.25 * (rayleigh[y * s + x] - 1); // mean 1: grains plus fine noise
             }
         }
         return v;
