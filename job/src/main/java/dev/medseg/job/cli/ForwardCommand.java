@@ -6,6 +6,7 @@ import dev.medseg.model.LlmWeights;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.StateDict;
 import dev.medseg.model.TransUNet;
+import dev.medseg.model.VitNpzImporter;
 import dev.medseg.model.io.CheckpointFormatException;
 import dev.medseg.model.io.NpyFormat;
 import dev.medseg.model.io.TensorSource;
@@ -34,7 +35,7 @@ import java.util.concurrent.Callable;
 final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "FILE", description = "A reference PyTorch state dict (.pth) of the same model config.")
     Path checkpoint;
-    @Option(names = "--vit-npz", paramLabel = "FILE", description = "ImageNet-21k R50+ViT-B_16.npz (not available in this build yet).")
+    @Option(names = "--vit-npz", paramLabel = "FILE", description = "ImageNet-21k R50+ViT-B_16.npz or ViT-B_16.npz for the encoder (strict; a --checkpoint overrides it).")
     Path vitNpz;
     @Option(names = "--llm", paramLabel = "FILE", description = "LLaMA block weights: extracted safetensors, Meta .pth or HF checkpoint.")
     Path llm;
@@ -49,7 +50,6 @@ final class ForwardCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         var conf = config.load();
         ModelConfig cfg = ModelSettings.from(new Settings(conf));
-        if (vitNpz != null) throw new UserError("--vit-npz: ImageNet-21k npz import is not available in this build yet");
         if (llm != null && cfg.llm().isEmpty()) throw new UserError("--llm given but model.llm.enabled is false");
         int layer = conf.getInt("model.llm.layer");
         Map<String, INDArray> frozen = llm == null ? null
@@ -58,6 +58,13 @@ final class ForwardCommand implements Callable<Integer> {
                 frozen == null ? null : frozen::get);
         TransUNet.build(g, cfg);
         var err = spec.commandLine().getErr();
+        if (vitNpz != null) {
+            try (TensorSource src = TensorSources.open(vitNpz)) {
+                err.printf("%s: %s%n", vitNpz, VitNpzImporter.load(g, src, VitNpzImporter.Mode.STRICT).summary());
+            } catch (CheckpointFormatException e) {
+                throw new UserError(e.getMessage(), e);
+            }
+        }
         if (checkpoint != null) {
             try (TensorSource src = TensorSources.open(checkpoint)) {
                 var report = StateDict.load(g, src);
@@ -66,7 +73,7 @@ final class ForwardCommand implements Callable<Integer> {
             } catch (CheckpointFormatException e) {
                 throw new UserError(e.getMessage(), e);
             }
-        } else {
+        } else if (vitNpz == null) {
             err.println("warning: no --checkpoint: weights are randomly initialised (seed " + conf.getLong("seed") + ")");
         }
         INDArray x;
