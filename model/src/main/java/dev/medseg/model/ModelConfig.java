@@ -17,10 +17,19 @@ import java.util.Optional;
  * @param decoderChannels CUP decoder block widths, 4 entries
  * @param skips          how many ResNet features are used as skips (n_skip); 0..3
  * @param llm            the frozen LLaMA-family block, absent for the baseline
+ * @param decoderBatchNorm the reference's BatchNorm in the decoder's Conv2dReLU blocks; false replaces it with the
+ *                       identity (not in the reference: it makes the loss decompose over samples, which exact
+ *                       parameter-averaging identities and batch-size-1 training need)
  */
 public record ModelConfig(Encoder encoder, int imageSize, int inChannels, int numClasses, Vit vit,
                           int resnetWidth, List<Integer> resnetUnits, List<Integer> decoderChannels, int skips,
-                          Optional<Llm> llm) {
+                          Optional<Llm> llm, boolean decoderBatchNorm) {
+
+    /** The reference model (decoder BatchNorm on). */
+    public ModelConfig(Encoder encoder, int imageSize, int inChannels, int numClasses, Vit vit, int resnetWidth,
+                       List<Integer> resnetUnits, List<Integer> decoderChannels, int skips, Optional<Llm> llm) {
+        this(encoder, imageSize, inChannels, numClasses, vit, resnetWidth, resnetUnits, decoderChannels, skips, llm, true);
+    }
 
     public enum Encoder { R50_VIT, VIT }
 
@@ -101,7 +110,13 @@ public record ModelConfig(Encoder encoder, int imageSize, int inChannels, int nu
 
     public ModelConfig withLlm(Llm l) {
         return new ModelConfig(encoder, imageSize, inChannels, numClasses, vit, resnetWidth, resnetUnits,
-                decoderChannels, skips, Optional.ofNullable(l));
+                decoderChannels, skips, Optional.ofNullable(l), decoderBatchNorm);
+    }
+
+    /** The same model with the decoder's BatchNorm on or off. */
+    public ModelConfig withDecoderBatchNorm(boolean on) {
+        return new ModelConfig(encoder, imageSize, inChannels, numClasses, vit, resnetWidth, resnetUnits,
+                decoderChannels, skips, llm, on);
     }
 
     /** Tokens per image: (imageSize/16)^2 for both encoders at patch 16. */

@@ -74,7 +74,7 @@ public final class TransUNet {
         }
         tokens = Layers.layerNorm(g, encoderNorm, tokens, d, 1e-6);
 
-        SDVariable y = CupDecoder.apply(g, tokens, d, grid, skips, c.skips(), c.decoderChannels());
+        SDVariable y = CupDecoder.apply(g, tokens, d, grid, skips, c.skips(), c.decoderChannels(), c.decoderBatchNorm());
         int last = c.decoderChannels().get(3);
         y = Layers.conv(g, "segmentation_head.0", y, last, c.numClasses(), 3, 1, 1, true, false);
         return sd.identity(LOGITS, y);

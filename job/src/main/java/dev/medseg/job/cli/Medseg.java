@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
         description = "LLM-augmented transformers for medical image segmentation, trained and evaluated on Spark.",
         subcommands = {InfoCommand.class, PrepCommand.class, TrainCommand.class, EvaluateCommand.class,
                 PredictCommand.class, ForwardCommand.class, ScoreCommand.class, InspectCommand.class,
-                BenchCommand.class, LlmCommand.class})
+                BenchCommand.class, LlmCommand.class, SynthCommand.class})
 public final class Medseg implements Runnable {
     /** Exit code for bad input or configuration (the message says what to fix). */
     public static final int EXIT_USAGE = 2;

@@ -41,7 +41,8 @@ public final class ModelSettings {
         try {
             return new ModelConfig(encoder, imageSize, s.intIn("model.inChannels", 1, 64),
                     s.intIn("model.numClasses", 1, 1000), vit, width, s.intList("model.resnet.units", 3, 1),
-                    s.intList("model.decoder.channels", 4, 1), skips, llm);
+                    s.intList("model.decoder.channels", 4, 1), skips, llm,
+                    s.bool("model.decoder.batchNorm"));
         } catch (IllegalArgumentException e) {
             throw new ConfigError("invalid model config: " + e.getMessage(), e);
         }

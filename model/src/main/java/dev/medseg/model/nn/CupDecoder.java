@@ -17,12 +17,13 @@ public final class CupDecoder {
     /**
      * @param tokens (B·N, hidden) encoder output
      * @param skips  ResNet features deepest first (may be empty); only the first {@code nSkip} are used
+     * @param batchNorm the reference BatchNorm after each conv (false: identity)
      * @return (B, channels[3], 16·grid, 16·grid)
      */
     public static SDVariable apply(Graph g, SDVariable tokens, int hidden, int grid, List<ResNetV2.Feature> skips,
-                                   int nSkip, List<Integer> channels) {
+                                   int nSkip, List<Integer> channels, boolean batchNorm) {
         SDVariable x = tokens.reshape(-1, (long) grid * grid, hidden).permute(0, 2, 1).reshape(-1, hidden, grid, grid);
-        x = convBnRelu(g, "decoder.conv_more", x, hidden, HEAD_CHANNELS, grid);
+        x = convBnRelu(g, batchNorm, "decoder.conv_more", x, hidden, HEAD_CHANNELS, grid);
         int in = HEAD_CHANNELS, size = grid;
         for (int i = 0; i < 4; i++) {
             x = Layers.upsampleBilinear2x(g, x, in, size, size);
@@ -35,17 +36,20 @@ public final class CupDecoder {
                 cat += s.channels();
             }
             String p = "decoder.blocks." + i;
-            x = convBnRelu(g, p + ".conv1", x, cat, channels.get(i), size);
-            x = convBnRelu(g, p + ".conv2", x, channels.get(i), channels.get(i), size);
+            x = convBnRelu(g, batchNorm, p + ".conv1", x, cat, channels.get(i), size);
+            x = convBnRelu(g, batchNorm, p + ".conv2", x, channels.get(i), channels.get(i), size);
             in = channels.get(i);
         }
         return x;
     }
 
-    /** Conv2dReLU of the reference: Conv(3×3, no bias) as {@code <name>.0}, BatchNorm as {@code <name>.1}, ReLU. */
-    static SDVariable convBnRelu(Graph g, String name, SDVariable x, int cin, int cout, int size) {
+    /**
+     * Conv2dReLU of the reference: Conv(3×3, no bias) as {@code <name>.0}, BatchNorm as {@code <name>.1} (unless
+     * switched off), ReLU.
+     */
+    static SDVariable convBnRelu(Graph g, boolean batchNorm, String name, SDVariable x, int cin, int cout, int size) {
         SDVariable y = Layers.conv(g, name + ".0", x, cin, cout, 3, 1, 1, false, false);
-        y = Layers.batchNorm(g, name + ".1", y, cout, size, size);
+        if (batchNorm) y = Layers.batchNorm(g, name + ".1", y, cout, size, size);
         return g.sd().nn().relu(y, 0);
     }
 }

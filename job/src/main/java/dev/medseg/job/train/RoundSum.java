@@ -1,0 +1,93 @@
+package dev.medseg.job.train;
+
+import dev.medseg.model.train.TrainState;
+
+import java.io.Serializable;
+
+/**
+ * The running sum of worker results that {@code treeAggregate} builds: parameters, optimizer slots and buffers
+ * summed in double precision (so the order in which Spark merges partial sums does not change the float result in
+ * practice), plus loss and timing totals. {@link #average()} gives the next round's state.
+ */
+public final class RoundSum implements Serializable {
+    private double[] params;
+    private double[][] slots;
+    private double[] buffers;
+    private long step = -1;
+    private int workers;
+    private double lossSum;
+    private long steps;
+    private long images;
+    private double computeSeconds;
+    private double maxComputeSeconds;
+
+    /** Adds one worker's result. */
+    public RoundSum add(WorkerSteps.Result r) {
+        TrainState s = r.state();
+        if (params == null) {
+            params = new double[s.params().length];
+            slots = new double[s.slots().length][s.params().length];
+            buffers = new double[s.buffers().length];
+            step = s.step();
+        } else if (s.step() != step) {
+            throw new IllegalStateException("workers ended at different steps: " + step + " and " + s.step());
+        }
+        addInto(params, s.params());
+        for (int k = 0; k < slots.length; k++) addInto(slots[k], s.slots()[k]);
+        addInto(buffers, s.buffers());
+        workers++;
+        lossSum += r.lossSum();
+        steps += r.steps();
+        images += r.images();
+        computeSeconds += r.computeSeconds();
+        maxComputeSeconds = Math.max(maxComputeSeconds, r.computeSeconds());
+        return this;
+    }
+
+    /** Merges another partial sum into this one. */
+    public RoundSum merge(RoundSum o) {
+        if (o.params == null) return this;
+        if (params == null) return o;
+        if (o.step != step) throw new IllegalStateException("workers ended at different steps: " + step + " and " + o.step);
+        addInto(params, o.params);
+        for (int k = 0; k < slots.length; k++) addInto(slots[k], o.slots[k]);
+        addInto(buffers, o.buffers);
+        workers += o.workers;
+        lossSum += o.lossSum;
+        steps += o.steps;
+        images += o.images;
+        computeSeconds += o.computeSeconds;
+        maxComputeSeconds = Math.max(maxComputeSeconds, o.maxComputeSeconds);
+        return this;
+    }
+
+    /** The averaged state. */
+    public TrainState average() {
+        if (workers == 0) throw new IllegalStateException("no worker returned a result");
+        float[][] s = new float[slots.length][];
+        for (int k = 0; k < s.length; k++) s[k] = mean(slots[k]);
+        return new TrainState(step, mean(params), s, mean(buffers));
+    }
+
+    public int workers() { return workers; }
+    /** Mean training loss over all steps of all workers this round. */
+    public double meanLoss() { return steps == 0 ? Double.NaN : lossSum / steps; }
+    public long images() { return images; }
+    /** The slowest worker's compute time: the round's critical path. */
+    public double maxComputeSeconds() { return maxComputeSeconds; }
+    public double totalComputeSeconds() { return computeSeconds; }
+
+    private float[] mean(double[] sum) {
+        float[] out = new float[sum.length];
+        for (int i = 0; i < sum.length; i++) out[i] = (float) (sum[i] / workers);
+        return out;
+    }
+
+    private static void addInto(double[] acc, float[] v) {
+        for (int i = 0; i < acc.length; i++) acc[i] += v[i];
+    }
+
+    private static void addInto(double[] acc, double[] v) {
+        for (int i = 0; i < acc.length; i++) acc[i] += v[i];
+    }
+}

@@ -1,0 +1,148 @@
+package dev.medseg.job.train;
+
+import dev.medseg.data.slices.SliceSchema;
+import dev.medseg.job.cli.UserError;
+import dev.medseg.model.ModelConfig;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * Reads slice shards for training and validation and checks them against the model before any work starts: the
+ * dataset and split exist and have rows, slices have the model's size and channels, labels fit its classes.
+ */
+public final class SliceData {
+    private SliceData() {}
+
+    /** The slices table of a prep output (its {@code slices/} folder, or the folder itself). */
+    public static Dataset<Row> table(SparkSession spark, String dataDir) {
+        String root = dataDir.replaceAll("/+$", "");
+        org.apache.hadoop.fs.Path slices = new org.apache.hadoop.fs.Path(root, "slices");
+        try {
+            var fs = slices.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            String dir = fs.exists(slices) ? slices.toString() : root;
+            if (!fs.exists(new org.apache.hadoop.fs.Path(dir))) {
+                throw new UserError("--data " + dataDir + ": no such directory (expected the output of `medseg prep`)");
+            }
+            return spark.read().parquet(dir);
+        } catch (UserError e) {
+            throw e;
+        } catch (Exception e) { // Scala's AnalysisException is checked in Java's eyes but never declared
+            if (e instanceof java.io.IOException || e instanceof org.apache.spark.sql.AnalysisException) {
+                throw new UserError("--data " + dataDir + ": no slice shards found ("
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")", e);
+            }
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
+    }
+
+    /** Picks the dataset: the configured one, or the only one present. */
+    public static String dataset(Dataset<Row> table, String configured, String dataDir) {
+        List<String> present = table.select(SliceSchema.DATASET).distinct().collectAsList().stream()
+                .map(r -> r.getString(0)).sorted().toList();
+        if (present.isEmpty()) throw new UserError("--data " + dataDir + ": the slice table is empty");
+        if (configured.isEmpty()) {
+            if (present.size() > 1) {
+                throw new UserError("--data " + dataDir + " holds datasets " + present + ": choose one with train.dataset=NAME");
+            }
+            return present.get(0);
+        }
+        if (!present.contains(configured)) {
+            throw new UserError("train.dataset=" + configured + " is not in " + dataDir + " (it holds " + present + ")");
+        }
+        return configured;
+    }
+
+    /**
+     * The labelled slices of one split as samples, after checking them against the model. Fails with a
+     * {@link UserError} when the split is empty or a slice does not fit.
+     */
+    public static JavaRDD<SliceSample> samples(Dataset<Row> table, String dataset, String split, ModelConfig model,
+                                               String dataDir) {
+        Dataset<Row> rows = table.where(col(SliceSchema.DATASET).equalTo(dataset).and(col(SliceSchema.SPLIT).equalTo(split)));
+        List<Row> shapes = rows.groupBy(SliceSchema.CHANNELS, SliceSchema.HEIGHT, SliceSchema.WIDTH, SliceSchema.PREP_VERSION)
+                .count().collectAsList();
+        if (shapes.isEmpty()) {
+            throw new UserError("dataset " + dataset + " has no rows in split '" + split + "' under " + dataDir);
+        }
+        for (Row r : shapes) {
+            int c = r.getInt(0), h = r.getInt(1), w = r.getInt(2);
+            String version = r.getString(3);
+            if (!SliceSchema.VERSION.equals(version)) {
+                throw new UserError(dataDir + ": slices written with prep version '" + version + "', this build reads "
+                        + SliceSchema.VERSION + "; re-run `medseg prep`");
+            }
+            if (h != model.imageSize() || w != model.imageSize()) {
+                throw new UserError(dataset + "/" + split + " has " + h + "x" + w + " slices but model.imageSize is "
+                        + model.imageSize() + "; re-run prep with prep.imageSize=" + model.imageSize() + " or set model.imageSize");
+            }
+            if (c != model.inChannels()) {
+                throw new UserError(dataset + "/" + split + " has " + c + "-channel images but model.inChannels is "
+                        + model.inChannels());
+            }
+        }
+        int numClasses = model.numClasses();
+        JavaRDD<SliceSample> samples = rows.select(SliceSchema.CASE_ID, SliceSchema.SLICE_INDEX, SliceSchema.CHANNELS,
+                        SliceSchema.HEIGHT, SliceSchema.WIDTH, SliceSchema.IMAGE, SliceSchema.LABEL)
+                .javaRDD().map(r -> {
+                    String where = dataset + "/" + split + " case " + r.getString(0) + " slice " + r.getInt(1);
+                    if (r.isNullAt(6)) throw new IllegalArgumentException(where + ": unlabelled slice in a training split");
+                    int c = r.getInt(2), h = r.getInt(3), w = r.getInt(4);
+                    float[] image = SliceSchema.decodeImage(r.getAs(5), c, h, w, where);
+                    byte[] label = SliceSchema.checkLabel(r.getAs(6), h, w, where);
+                    return new SliceSample(r.getString(0), r.getInt(1), image, label);
+                });
+        // Class ids beyond the model's classes would fail mid-training: find them now (binary models take any id > 0).
+        if (numClasses > 1) {
+            int maxId = samples.map(s -> {
+                int m = 0;
+                for (byte b : s.label()) m = Math.max(m, b & 0xFF);
+                return m;
+            }).fold(0, Math::max);
+            if (maxId >= numClasses) {
+                throw new UserError(dataset + "/" + split + " has label id " + maxId + " but model.numClasses is "
+                        + numClasses + " (class ids must be < numClasses; check the dataset's label map and model.numClasses)");
+            }
+        }
+        return samples;
+    }
+
+    /**
+     * Deals samples to {@code workers} partitions deterministically: sorted by (case, slice), sample i goes to
+     * worker i mod workers. Persisted, since every round reads them.
+     */
+    public static JavaRDD<SliceSample> dealt(JavaRDD<SliceSample> samples, int workers) {
+        JavaPairRDD<String, SliceSample> keyed = samples.keyBy(SliceSample::key).sortByKey();
+        JavaRDD<SliceSample> out = keyed.values().zipWithIndex()
+                .mapToPair(t -> new Tuple2<>((int) (t._2() % workers), t._1()))
+                .partitionBy(new WorkerPartitioner(workers))
+                .values();
+        out.persist(StorageLevel.MEMORY_AND_DISK());
+        return out;
+    }
+
+    /** Partition i holds worker i's samples. */
+    static final class WorkerPartitioner extends org.apache.spark.Partitioner {
+        private final int workers;
+
+        WorkerPartitioner(int workers) { this.workers = workers; }
+
+        @Override public int numPartitions() { return workers; }
+
+        @Override public int getPartition(Object key) { return (Integer) key; }
+
+        @Override public boolean equals(Object o) { return o instanceof WorkerPartitioner p && p.workers == workers; }
+
+        @Override public int hashCode() { return workers; }
+    }
+}

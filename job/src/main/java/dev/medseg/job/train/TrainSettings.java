@@ -1,0 +1,70 @@
+package dev.medseg.job.train;
+
+import dev.medseg.job.config.Settings;
+import dev.medseg.model.train.LrSchedule;
+import dev.medseg.model.train.Optimizer;
+import dev.medseg.model.train.SegmentationLoss;
+
+import java.io.Serializable;
+
+/**
+ * The {@code train} section of a run's config, typed and checked. Serializable because executors need it.
+ * The learning-rate schedule needs the data size, so it is made by {@link #schedule(long, int)}.
+ */
+public record TrainSettings(String dataset, String trainSplit, String valSplit, SegmentationLoss loss,
+                            String optimizerName, double lr, double momentum, double weightDecay, double beta1,
+                            double beta2, double eps, String scheduleName, double power, double minLr, int epochs,
+                            int workers, int batchSizePerWorker, int averagingFrequency, Augmentation.Kind augment,
+                            int validateEvery, int checkpointEvery, int keepCheckpoints, String bestMetric,
+                            int maxRounds, String init, long seed) implements Serializable {
+
+    /** Reads and checks every {@code train.*} key. */
+    public static TrainSettings from(Settings s) {
+        SegmentationLoss loss;
+        try {
+            loss = SegmentationLoss.parse(s.oneOf("train.loss", "ce-dice", "bce-dice"));
+        } catch (IllegalArgumentException e) {
+            throw s.bad("train.loss", e.getMessage());
+        }
+        return new TrainSettings(
+                s.string("train.dataset").trim(), s.string("train.trainSplit").trim(), s.string("train.valSplit").trim(),
+                loss,
+                s.oneOf("train.optimizer.name", "sgd", "adam"),
+                s.doubleIn("train.optimizer.lr", 0, 10),
+                s.doubleIn("train.optimizer.momentum", 0, 0.999999),
+                s.doubleIn("train.optimizer.weightDecay", 0, 1),
+                s.doubleIn("train.optimizer.beta1", 0, 0.999999),
+                s.doubleIn("train.optimizer.beta2", 0, 0.999999),
+                s.doubleIn("train.optimizer.eps", 1e-12, 1),
+                s.oneOf("train.schedule.name", "poly", "cosine", "constant"),
+                s.doubleIn("train.schedule.power", 0, 10),
+                s.doubleIn("train.schedule.minLr", 0, 10),
+                s.intIn("train.epochs", 1, 1_000_000),
+                s.intIn("train.workers", 1, 4096),
+                s.intIn("train.batchSizePerWorker", 1, 4096),
+                s.intIn("train.averagingFrequency", 1, 1_000_000),
+                Augmentation.Kind.parse(s.oneOf("train.augment", "transunet", "flips", "none")),
+                s.intIn("train.validateEvery", 0, Integer.MAX_VALUE),
+                s.intIn("train.checkpointEvery", 0, Integer.MAX_VALUE),
+                s.intIn("train.keepCheckpoints", 0, 1000),
+                s.oneOf("train.bestMetric", "dice", "iou"),
+                s.intIn("train.maxRounds", 0, Integer.MAX_VALUE),
+                s.string("train.init").trim(),
+                s.config().getLong("seed"));
+    }
+
+    /** The optimizer with PyTorch's semantics. */
+    public Optimizer optimizer() {
+        return optimizerName.equals("sgd") ? new Optimizer.Sgd(momentum, weightDecay)
+                : new Optimizer.Adam(beta1, beta2, eps, weightDecay);
+    }
+
+    /** The schedule for a run of {@code totalIterations} steps over {@link #epochs} epochs. */
+    public LrSchedule schedule(long totalIterations, int epochs) {
+        return switch (scheduleName) {
+            case "poly" -> new LrSchedule.Poly(lr, power, totalIterations);
+            case "cosine" -> new LrSchedule.Cosine(lr, minLr, epochs);
+            default -> new LrSchedule.Constant(lr);
+        };
+    }
+}
