@@ -4,7 +4,6 @@ import dev.medseg.model.metrics.EmptyMaskRule;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,12 +21,7 @@ class ResultTablesTest {
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.start("ResultTablesTest");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
+        spark = TestSpark.session();
     }
 
     @Test
