@@ -11,10 +11,10 @@ import java.util.Map;
  * flat vectors that travel between Spark driver and executors and go into checkpoints. The order is the graph's
  * build order, which is deterministic for a given model config.
  */
-public record ParamLayout(List<Entry> entries, long size) {
+public record ParamLayout(List<Entry> entries, long size) implements java.io.Serializable {
 
     /** One tensor: its name, shape and place in the flat vector. */
-    public record Entry(String name, long[] shape, long offset, long length) {
+    public record Entry(String name, long[] shape, long offset, long length) implements java.io.Serializable {
         public Entry {
             shape = shape.clone();
         }

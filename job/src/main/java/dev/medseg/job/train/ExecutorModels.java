@@ -1,0 +1,160 @@
+package dev.medseg.job.train;
+
+import dev.medseg.model.LlmWeights;
+import dev.medseg.model.ModelConfig;
+import dev.medseg.model.TransUNet;
+import dev.medseg.model.backend.BackendInfo;
+import dev.medseg.model.nn.Graph;
+import dev.medseg.model.train.SegmentationTrainer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.TaskContext;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Function;
+
+/**
+ * What an executor JVM keeps between rounds: the frozen LLM block (loaded once, shared by every graph in the JVM,
+ * never shipped), and pools of built training graphs and evaluation graphs (graph building is costly, and one
+ * graph serves one task at a time). Entries of an earlier run are dropped when another run's spec arrives.
+ */
+public final class ExecutorModels {
+    private static final Logger log = LoggerFactory.getLogger(ExecutorModels.class);
+    private static final Object LOCK = new Object();
+    private static String currentKey;
+    private static Map<String, INDArray> frozen;
+    private static final ConcurrentLinkedDeque<SegmentationTrainer> trainers = new ConcurrentLinkedDeque<>();
+    private static final ConcurrentLinkedDeque<Graph> evalGraphs = new ConcurrentLinkedDeque<>();
+    private static final Map<String, ModelConfig> configs = new ConcurrentHashMap<>();
+
+    private ExecutorModels() {}
+
+    /** Runs {@code work} with a training graph of this run (built on first use), returning it to the pool after. */
+    public static <T> T withTrainer(RunSpec spec, Function<SegmentationTrainer, T> work) {
+        ExecutorDevice.bind();
+        activate(spec);
+        SegmentationTrainer t = trainers.poll();
+        if (t == null) {
+            TrainSettings ts = spec.train();
+            long t0 = System.nanoTime();
+            t = new SegmentationTrainer(model(spec), ts.loss(), ts.optimizer(), ts.batchSizePerWorker(), ts.seed(),
+                    frozenSource(spec));
+            log.info("built training graph in {} s", String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+        }
+        try {
+            return work.apply(t);
+        } finally {
+            trainers.push(t);
+        }
+    }
+
+    /** Runs {@code work} with an eval-mode graph of this run; the caller sets its parameters. */
+    public static <T> T withEvalGraph(RunSpec spec, Function<Graph, T> work) {
+        ExecutorDevice.bind();
+        activate(spec);
+        Graph g = evalGraphs.poll();
+        if (g == null) {
+            g = new Graph(Graph.Mode.EVAL, 0, spec.train().seed(), DataType.FLOAT, frozenSource(spec));
+            TransUNet.build(g, model(spec));
+        }
+        try {
+            return work.apply(g);
+        } finally {
+            evalGraphs.push(g);
+        }
+    }
+
+    /** The run's model config, parsed once per JVM. */
+    public static ModelConfig model(RunSpec spec) {
+        return configs.computeIfAbsent(spec.cacheKey(), k -> spec.model());
+    }
+
+    private static void activate(RunSpec spec) {
+        synchronized (LOCK) {
+            if (spec.cacheKey().equals(currentKey)) return;
+            trainers.clear();
+            evalGraphs.clear();
+            configs.clear();
+            frozen = null;
+            currentKey = spec.cacheKey();
+        }
+    }
+
+    /** The frozen block's weights by graph name, loaded once per JVM; null when the run draws random ones. */
+    private static Function<String, INDArray> frozenSource(RunSpec spec) {
+        ModelConfig m = model(spec);
+        if (m.llm().isEmpty() || spec.llmCheckpoint().isEmpty()) return null;
+        synchronized (LOCK) {
+            if (frozen == null) {
+                long t0 = System.nanoTime();
+                Path local = localCopy(spec.llmCheckpoint());
+                frozen = LlmWeights.load(local, spec.llmLayer(), m.llm().get(), DataType.FLOAT);
+                log.info("loaded frozen LLM block from {} in {} s", spec.llmCheckpoint(),
+                        String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+            }
+            Map<String, INDArray> f = frozen;
+            return f::get;
+        }
+    }
+
+    /**
+     * A local path for a checkpoint: the path itself when local, else a copy in the executor's temp directory,
+     * made once (a file named after the URI), so workers can read weights staged on HDFS or S3.
+     */
+    static Path localCopy(String location) {
+        URI uri = URI.create(location.contains(":/") ? location : Path.of(location).toUri().toString());
+        if (uri.getScheme() == null || uri.getScheme().equals("file")) return Path.of(uri);
+        try {
+            Path dir = Path.of(System.getProperty("java.io.tmpdir"), "medseg-llm");
+            Files.createDirectories(dir);
+            Path target = dir.resolve(Integer.toHexString(location.hashCode()) + "-" + Path.of(uri.getPath()).getFileName());
+            if (!Files.exists(target)) {
+                Path part = Files.createTempFile(dir, "copy", ".partial");
+                FileSystem fs = FileSystem.get(uri, new Configuration());
+                fs.copyToLocalFile(false, new org.apache.hadoop.fs.Path(uri), new org.apache.hadoop.fs.Path(part.toUri()), true);
+                Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("copying the LLM block from " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * On the CUDA backend: refuses GPUs the CUDA 11.6 build has no kernels for (once per JVM), and binds the
+     * task's Spark-assigned GPU. Nothing on CPU.
+     */
+    static final class ExecutorDevice {
+        private static volatile boolean checked;
+
+        private ExecutorDevice() {}
+
+        static void bind() {
+            if (Nd4j.getEnvironment().isCPU()) return;
+            if (!checked) {
+                String reason = BackendInfo.probe().unsupportedReason();
+                if (reason != null) throw new IllegalStateException(reason);
+                checked = true;
+            }
+            TaskContext tc = TaskContext.get();
+            if (tc == null) return;
+            var gpu = tc.resources().get("gpu");
+            if (gpu.isEmpty()) return;
+            String[] addresses = gpu.get().addresses();
+            if (addresses.length == 0) return;
+            Nd4j.getAffinityManager().unsafeSetDevice(Integer.parseInt(addresses[0].trim()));
+        }
+    }
+}
