@@ -185,7 +185,7 @@ public final class PrepJob {
             if (e instanceof RuntimeException re) {
                 throw re;
             }
-            throw new PrepException("prep " + options.dataset() + " failed, nothing written: " + e.getMessage(), e);
+            throw new IllegalStateException("prep " + options.dataset() + " failed, nothing written: " + e.getMessage(), e);
         } finally {
             sc.setJobDescription(null);
         }
