@@ -82,10 +82,15 @@ public final class ConfigLoader {
         }
     }
 
+    /** The resolved configuration as HOCON text, as runs record it. */
+    public static String render(Config config) {
+        return "# resolved configuration of this run (defaults + file + overrides)\n"
+                + config.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    }
+
     /** Writes the resolved configuration as HOCON (the run's record of what it ran with). */
     public static void write(Config config, Path target) throws IOException {
-        String text = "# resolved configuration of this run (defaults + file + overrides)\n"
-                + config.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+        String text = render(config);
         Files.createDirectories(target.toAbsolutePath().getParent());
         Files.writeString(target, text, StandardCharsets.UTF_8);
     }

@@ -46,18 +46,36 @@ public final class ExecutorModels {
         ExecutorDevice.bind();
         activate(spec);
         SegmentationTrainer t = trainers.poll();
-        if (t == null) {
-            TrainSettings ts = spec.train();
-            long t0 = System.nanoTime();
-            t = new SegmentationTrainer(model(spec), ts.loss(), ts.optimizer(), ts.batchSizePerWorker(), ts.seed(),
-                    frozenSource(spec));
-            log.info("built training graph in {} s", String.format("%.1f", (System.nanoTime() - t0) / 1e9));
-        }
+        if (t == null) t = build(spec);
         try {
             return work.apply(t);
         } finally {
             trainers.push(t);
         }
+    }
+
+    /**
+     * Runs {@code work} with a newly built training graph (its parameters at their seeded initialisation), which
+     * then joins the pool.
+     */
+    public static <T> T withFreshTrainer(RunSpec spec, Function<SegmentationTrainer, T> work) {
+        ExecutorDevice.bind();
+        activate(spec);
+        SegmentationTrainer t = build(spec);
+        try {
+            return work.apply(t);
+        } finally {
+            trainers.push(t);
+        }
+    }
+
+    private static SegmentationTrainer build(RunSpec spec) {
+        TrainSettings ts = spec.train();
+        long t0 = System.nanoTime();
+        SegmentationTrainer t = new SegmentationTrainer(model(spec), ts.loss(), ts.optimizer(), ts.batchSizePerWorker(),
+                ts.seed(), frozenSource(spec));
+        log.info("built training graph in {} s", String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+        return t;
     }
 
     /** Runs {@code work} with an eval-mode graph of this run; the caller sets its parameters. */

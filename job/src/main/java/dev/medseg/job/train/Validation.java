@@ -43,7 +43,7 @@ public final class Validation {
             List<SliceSample> samples = new ArrayList<>();
             it.forEachRemaining(samples::add);
             long[][] c = new long[classes][3];
-            if (samples.isEmpty()) return List.of(c).iterator();
+            if (samples.isEmpty()) return java.util.Collections.singletonList(c).iterator();
             ExecutorModels.withEvalGraph(spec, g -> {
                 load(g, state.value(), params, buffers);
                 ModelConfig m = ExecutorModels.model(spec);
@@ -53,7 +53,7 @@ public final class Validation {
                 }
                 return null;
             });
-            return List.of(c).iterator();
+            return java.util.Collections.singletonList(c).iterator();
         }).fold(zero, Validation::add);
         double dice = 0, iou = 0;
         int present = 0;
@@ -94,7 +94,7 @@ public final class Validation {
                 TransUNet.LOGITS);
         INDArray logits = out.get(TransUNet.LOGITS);
         int k = m.numClasses();
-        float[] v = logits.toFloatVector();
+        float[] v = logits.dup('c').reshape(logits.length()).toFloatVector();
         for (int i = 0; i < n; i++) {
             byte[] label = part.get(i).label();
             for (int p = 0; p < plane; p++) {

@@ -77,23 +77,8 @@ class PrepCommandTest {
         throw new IllegalStateException("no repository root");
     }
 
-    /**
-     * Spark 4 needs commons-lang3 >= 3.13 (JavaVersion.JAVA_21); DL4J pulls 3.11, which wins on the job module's
-     * classpath until a POM pins commons-lang3. The Spark-running CLI test is skipped, not failed, while it does.
-     */
-    static boolean sparkClasspathUsable() {
-        try {
-            org.apache.commons.lang3.JavaVersion.class.getField("JAVA_21");
-            return true;
-        } catch (NoSuchFieldException e) {
-            return false;
-        }
-    }
-
     @Test
     void rejectedCasesGiveExit4AndAnExistingOutputExit2() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(sparkClasspathUsable(),
-                "commons-lang3 on the job classpath is older than Spark 4 needs (pin 3.17.0 in a POM)");
         Path out = dir.resolve("out");
         Run r = run("prep", "--conf", repo().resolve("conf/datasets/images-masks.conf").toString(), "--input", tree.toString(),
                 "--output", out.toString(), "prep.imageSize=8");

@@ -10,9 +10,9 @@ public final class TestSpark {
     private TestSpark() {
     }
 
-    /** The shared local[2] session, started on first use. */
+    /** The shared local[2] session (a failed task is retried once), started on first use. */
     public static synchronized SparkSession session() {
-        return SparkSession.builder().master("local[2]").appName("medseg job tests")
+        return SparkSession.builder().master("local[2,2]").appName("medseg job tests")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.ui.showConsoleProgress", "false")

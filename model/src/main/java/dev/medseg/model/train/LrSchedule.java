@@ -1,7 +1,7 @@
 package dev.medseg.model.train;
 
 /** Learning rate as a function of training progress, as the reference recipes define it. */
-public sealed interface LrSchedule {
+public sealed interface LrSchedule extends java.io.Serializable {
 
     /** The rate for the step that follows {@code iteration} completed steps, during epoch {@code epoch} (0-based). */
     double at(long iteration, int epoch);

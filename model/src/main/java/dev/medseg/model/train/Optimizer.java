@@ -9,7 +9,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * vectors (parameters, gradients, and the optimizer's state "slots"). Weight decay is PyTorch's L2 form (added
  * to the gradient), not AdamW's decoupled form, as {@code torch.optim.SGD/Adam(weight_decay=...)} do.
  */
-public sealed interface Optimizer {
+public sealed interface Optimizer extends java.io.Serializable {
 
     /** How many flat state vectors the optimizer keeps (momentum; Adam's first and second moments). */
     int slots();

@@ -1,0 +1,313 @@
+package dev.medseg.job.train;
+
+import com.typesafe.config.Config;
+import dev.medseg.job.cli.UserError;
+import dev.medseg.job.config.ConfigLoader;
+import dev.medseg.job.tables.ResultTable;
+import dev.medseg.job.tables.ResultTables;
+import dev.medseg.job.tables.RunRecord;
+import dev.medseg.job.tables.TrainRound;
+import dev.medseg.model.ModelConfig;
+import dev.medseg.model.StateDict;
+import dev.medseg.model.VitNpzImporter;
+import dev.medseg.model.io.TensorSource;
+import dev.medseg.model.io.TensorSources;
+import dev.medseg.model.train.ModelCheckpoint;
+import dev.medseg.model.train.ParamLayout;
+import dev.medseg.model.train.SegmentationTrainer;
+import dev.medseg.model.train.TrainState;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The {@code train} job: synchronous parameter averaging of a SameDiff model on Spark.
+ *
+ * <p>Slices are dealt to {@code workers} partitions and cached. Each round the driver broadcasts the trainable
+ * state (parameters, optimizer slots, BatchNorm buffers — never the frozen LLM block, which each executor loads
+ * once); every worker task loads it into the graph its executor keeps, trains {@code averagingFrequency} steps on
+ * its own batches and returns its state; {@code treeAggregate} sums the states and the driver averages them.
+ * Every input of a task is a function of the broadcast and (seed, worker, step), so a retried task returns the
+ * same result, and a run resumed from a checkpoint continues exactly as an uninterrupted one.
+ */
+public final class TrainJob {
+    private static final Logger log = LoggerFactory.getLogger(TrainJob.class);
+
+    /** What a run produced. */
+    public record Outcome(String runId, int rounds, long iterations, TrainState state, double lastLoss,
+                          Validation.Scores bestScores, String runDir) {}
+
+    private final SparkSession spark;
+    private final Config config;
+    private final String dataDir;
+    private final RunDirectory run;
+    private final Consumer<String> progress;
+
+    public TrainJob(SparkSession spark, Config config, String dataDir, String runDir, Consumer<String> progress) {
+        this.spark = spark;
+        this.config = config;
+        this.dataDir = dataDir;
+        this.run = new RunDirectory(runDir, spark.sparkContext().hadoopConfiguration());
+        this.progress = progress;
+    }
+
+    /**
+     * Trains. With {@code resume}, continues from the newest complete checkpoint of the run folder (whose
+     * resolved.conf must equal this config); without, the folder must be new or empty.
+     */
+    public Outcome run(boolean resume) {
+        RunSpec spec = RunSpec.of(config);
+        ModelConfig model = spec.model();
+        TrainSettings ts = spec.train();
+        ts.loss().checkClasses(model.numClasses());
+        String configText = ConfigLoader.render(config);
+        if (resume) {
+            String saved = run.readText(RunDirectory.CONFIG).orElseThrow(() ->
+                    new UserError("--resume: " + run.location() + " has no " + RunDirectory.CONFIG + " (not a training run)"));
+            if (!sameRecipe(com.typesafe.config.ConfigFactory.parseString(saved), config)) {
+                throw new UserError("--resume: the config differs from " + run.location() + "/" + RunDirectory.CONFIG
+                        + "; resume with the run's own config (--conf " + run.location() + "/" + RunDirectory.CONFIG + ")");
+            }
+        } else if (run.hasContent()) {
+            throw new UserError("run directory " + run.location() + " is not empty: choose a new --output or add --resume");
+        }
+
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // Everything about the data is checked before any output is written.
+        Dataset<Row> table = SliceData.table(spark, dataDir);
+        String dataset = SliceData.dataset(table, ts.dataset(), dataDir);
+        JavaRDD<SliceSample> train = SliceData.dealt(SliceData.samples(table, dataset, ts.trainSplit(), model, dataDir), ts.workers());
+        long trainCount = train.count();
+        JavaRDD<SliceSample> val = null;
+        if (!ts.valSplit().isEmpty() && hasSplit(table, dataset, ts.valSplit())) {
+            val = SliceData.samples(table, dataset, ts.valSplit(), model, dataDir);
+            val.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        }
+        long perStep = (long) ts.workers() * ts.batchSizePerWorker();
+        long itersPerEpoch = Math.max(1, (trainCount + perStep - 1) / perStep);
+        long totalIters = ts.epochs() * itersPerEpoch;
+        int totalRounds = (int) Math.min(Integer.MAX_VALUE, (totalIters + ts.averagingFrequency() - 1) / ts.averagingFrequency());
+        if (ts.maxRounds() > 0) totalRounds = Math.min(totalRounds, ts.maxRounds());
+        WorkerSteps.Plan plan = new WorkerSteps.Plan(ts.seed(), ts.batchSizePerWorker(), totalIters, itersPerEpoch,
+                ts.schedule(totalIters, ts.epochs()), ts.augment());
+        progress.accept(String.format("train: %s/%s %d slices on %d worker(s), batch %d per worker, %d step(s) per epoch, "
+                        + "%d epochs = %d steps, averaging every %d: %d rounds", dataset, ts.trainSplit(), trainCount,
+                ts.workers(), ts.batchSizePerWorker(), itersPerEpoch, ts.epochs(), totalIters, ts.averagingFrequency(), totalRounds));
+
+        // Build (or load) the model on an executor: that is where the frozen block lives.
+        Init init = initialise(jsc, spec, ts);
+        TrainState state = init.state();
+        int firstRound = 0;
+        double best = Double.NEGATIVE_INFINITY;
+        Validation.Scores bestScores = null;
+        String runId = Path.of(run.location()).getFileName().toString();
+        Instant started = Instant.now();
+        if (resume) {
+            List<Integer> rounds = run.checkpointRounds();
+            if (rounds.isEmpty()) throw new UserError("--resume: " + run.location() + " has no complete checkpoint yet");
+            int last = rounds.get(rounds.size() - 1);
+            ModelCheckpoint.Contents c = run.readCheckpoint(RunDirectory.roundName(last), init.params(), init.buffers());
+            state = c.state();
+            firstRound = last + 1;
+            best = Double.parseDouble(c.metadata().getOrDefault("best_metric", "-Infinity"));
+            dropRoundsAfter(runId, last);
+            progress.accept("train: resuming after round " + last + " (step " + state.step() + ")");
+        } else {
+            run.writeText(RunDirectory.CONFIG, configText);
+        }
+        writeRun(runId, dataset, model, configText, started, null, "running");
+
+        Broadcast<TrainState> current = null;
+        double lastLoss = Double.NaN;
+        long t0 = System.nanoTime();
+        try {
+            for (int round = firstRound; round < totalRounds; round++) {
+                long roundStart = System.nanoTime();
+                current = jsc.broadcast(state);
+                long first = (long) round * ts.averagingFrequency();
+                jsc.setJobDescription(String.format("medseg train: round %d/%d (steps %d-%d)", round + 1, totalRounds,
+                        first, Math.min(totalIters, first + ts.averagingFrequency()) - 1));
+                RoundSum sum = trainRound(train, current, spec, plan, first, ts.averagingFrequency());
+                state = sum.average();
+                current.destroy();
+                current = null;
+                double wall = (System.nanoTime() - roundStart) / 1e9;
+                lastLoss = sum.meanLoss();
+                if (!Double.isFinite(lastLoss)) {
+                    throw new IllegalStateException("training diverged at round " + round + " (loss " + lastLoss
+                            + "); lower train.optimizer.lr. The last good checkpoint is kept.");
+                }
+                long iteration = state.step();
+                int epoch = plan.epochOf(Math.max(0, iteration - 1));
+                appendRound(new TrainRound(runId, round, epoch, iteration, lastLoss, plan.lr(first),
+                        sum.images() / wall, sum.maxComputeSeconds(), Math.max(0, wall - sum.maxComputeSeconds()), sum.workers()));
+
+                boolean lastRound = round == totalRounds - 1;
+                Validation.Scores scores = null;
+                if (val != null && (lastRound || (ts.validateEvery() > 0 && (round + 1) % ts.validateEvery() == 0))) {
+                    jsc.setJobDescription("medseg train: validation after round " + (round + 1));
+                    Broadcast<TrainState> b = jsc.broadcast(state);
+                    scores = Validation.run(val, b, spec, init.params(), init.buffers(), model.numClasses());
+                    b.destroy();
+                    double m = scores.metric(ts.bestMetric());
+                    if (Double.isFinite(m) && m > best) {
+                        best = m;
+                        bestScores = scores;
+                        run.writeCheckpoint(RunDirectory.BEST, init.params(), init.buffers(), state,
+                                metadata(round, epoch, best, scores));
+                    }
+                }
+                if (lastRound || (ts.checkpointEvery() > 0 && (round + 1) % ts.checkpointEvery() == 0)) {
+                    run.writeCheckpoint(RunDirectory.roundName(round), init.params(), init.buffers(), state,
+                            metadata(round, epoch, best, scores));
+                    run.prune(ts.keepCheckpoints());
+                }
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                int doneRounds = round - firstRound + 1;
+                double eta = elapsed / doneRounds * (totalRounds - round - 1);
+                progress.accept(String.format("round %d/%d  epoch %d/%d  step %d  loss %.4f  lr %.3g  %.2f img/s  "
+                                + "compute %.1fs comm %.1fs%s  ETA %s", round + 1, totalRounds, epoch + 1, ts.epochs(),
+                        iteration, lastLoss, plan.lr(first), sum.images() / wall, sum.maxComputeSeconds(),
+                        Math.max(0, wall - sum.maxComputeSeconds()),
+                        scores == null ? "" : String.format("  val %s %.4f", ts.bestMetric(), scores.metric(ts.bestMetric())),
+                        duration(eta)));
+            }
+            run.writeCheckpoint(RunDirectory.FINAL, init.params(), init.buffers(), state,
+                    metadata(totalRounds - 1, plan.epochOf(Math.max(0, state.step() - 1)), best, bestScores));
+            writeRun(runId, dataset, model, configText, started, Instant.now(), "succeeded");
+            return new Outcome(runId, totalRounds, state.step(), state, lastLoss, bestScores, run.location());
+        } catch (RuntimeException e) {
+            writeRun(runId, dataset, model, configText, started, Instant.now(), "failed");
+            throw e;
+        } finally {
+            if (current != null) current.destroy();
+            train.unpersist(false);
+            if (val != null) val.unpersist(false);
+        }
+    }
+
+    /** One round: every worker trains on its partition from the broadcast state; the results are summed. */
+    static RoundSum trainRound(JavaRDD<SliceSample> train, Broadcast<TrainState> state, RunSpec spec,
+                               WorkerSteps.Plan plan, long first, int steps) {
+        JavaRDD<WorkerSteps.Result> results = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) -> {
+            List<SliceSample> samples = new ArrayList<>();
+            it.forEachRemaining(samples::add);
+            samples.sort(java.util.Comparator.comparing(SliceSample::key));
+            TestHooks.maybeFail(worker, first);
+            WorkerSteps.Result r = ExecutorModels.withTrainer(spec,
+                    t -> WorkerSteps.run(t, state.value(), samples, worker, plan, first, steps));
+            return Collections.singletonList(r).iterator();
+        }, true);
+        return results.treeAggregate(new RoundSum(), RoundSum::add, RoundSum::merge);
+    }
+
+    /** The initial state and layouts, made where the model lives (an executor). */
+    record Init(TrainState state, ParamLayout params, ParamLayout buffers) implements Serializable {}
+
+    private Init initialise(JavaSparkContext jsc, RunSpec spec, TrainSettings ts) {
+        String initFile = ts.init();
+        String npz = spec.config().getString("model.vitCheckpoint").trim();
+        jsc.setJobDescription("medseg train: build the model and its initial weights");
+        return jsc.parallelize(List.of(0), 1)
+                .map(x -> ExecutorModels.withFreshTrainer(spec, t -> initialState(t, initFile, npz)))
+                .collect().get(0);
+    }
+
+    /**
+     * The state training starts from: the graph's seeded initialisation, overwritten by {@code train.init} (a
+     * reference .pth state dict, or our checkpoint's parameters and buffers) or by the ImageNet-21k npz.
+     */
+    static Init initialState(SegmentationTrainer t, String initFile, String npz) {
+        if (!initFile.isEmpty()) {
+            Path file = ExecutorModels.localCopy(initFile);
+            boolean ours = file.getFileName().toString().endsWith(".safetensors")
+                    && ModelCheckpoint.FORMAT.equals(ModelCheckpoint.metadata(file).get(ModelCheckpoint.FORMAT_KEY));
+            if (ours) {
+                TrainState s = ModelCheckpoint.read(file, t.params(), t.buffers()).state();
+                TrainState fresh = t.state();
+                t.load(new TrainState(0, s.params(), fresh.slots(), s.buffers()));
+            } else {
+                try (TensorSource src = TensorSources.open(file)) {
+                    StateDict.load(t.graph(), src);
+                }
+            }
+        } else if (!npz.isEmpty()) {
+            try (TensorSource src = TensorSources.open(ExecutorModels.localCopy(npz))) {
+                VitNpzImporter.load(t.graph(), src, VitNpzImporter.Mode.STRICT);
+            }
+        }
+        return new Init(t.state(), t.params(), t.buffers());
+    }
+
+    /** Keys a resumed run may change: they do not alter the training trajectory. */
+    static final List<String> OPERATIONAL = List.of("train.maxRounds", "train.validateEvery", "train.checkpointEvery",
+            "train.keepCheckpoints");
+
+    static boolean sameRecipe(Config a, Config b) {
+        Config x = a, y = b;
+        for (String k : OPERATIONAL) {
+            x = x.withoutPath(k);
+            y = y.withoutPath(k);
+        }
+        return x.root().unwrapped().equals(y.root().unwrapped());
+    }
+
+    private static boolean hasSplit(Dataset<Row> table, String dataset, String split) {
+        return !table.where(org.apache.spark.sql.functions.col("dataset").equalTo(dataset)
+                .and(org.apache.spark.sql.functions.col("split").equalTo(split))).limit(1).isEmpty();
+    }
+
+    private Map<String, String> metadata(int round, int epoch, double best, Validation.Scores scores) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("round", Integer.toString(round));
+        m.put("epoch", Integer.toString(epoch));
+        m.put("best_metric", Double.toString(best));
+        if (scores != null) {
+            m.put("val_dice", Double.toString(scores.dice()));
+            m.put("val_iou", Double.toString(scores.iou()));
+        }
+        m.put("config", ConfigLoader.render(config));
+        m.put("code_version", dev.medseg.job.cli.Versions.medseg());
+        return m;
+    }
+
+    private void appendRound(TrainRound r) {
+        ResultTables.append(spark, run.location(), ResultTable.TRAIN_ROUNDS, List.of(r));
+    }
+
+    private void dropRoundsAfter(String runId, int round) {
+        if (!ResultTables.exists(spark, run.location(), ResultTable.TRAIN_ROUNDS)) return;
+        List<TrainRound> keep = ResultTables.read(spark, ResultTable.TRAIN_ROUNDS, List.of(run.location()))
+                .where(org.apache.spark.sql.functions.col("round").leq(round)).collectAsList()
+                .stream().map(TrainRound::fromRow).toList();
+        ResultTables.overwrite(spark, run.location(), ResultTable.TRAIN_ROUNDS, keep);
+    }
+
+    private void writeRun(String runId, String dataset, ModelConfig model, String configText, Instant started,
+                          Instant ended, String status) {
+        String name = model.llm().isPresent() ? "llm-transunet" : "transunet";
+        ResultTables.overwrite(spark, run.location(), ResultTable.RUNS, List.of(new RunRecord(runId, name, dataset,
+                configText, dev.medseg.job.cli.Versions.medseg(), started, ended, status)));
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s % 3600 / 60) : String.format("%dm%02ds", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,183 @@
+package dev.medseg.job.train;
+
+import com.typesafe.config.Config;
+import dev.medseg.job.cli.UserError;
+import dev.medseg.job.config.ConfigLoader;
+import dev.medseg.job.tables.ResultTable;
+import dev.medseg.job.tables.ResultTables;
+import dev.medseg.job.tables.TestSpark;
+import dev.medseg.model.ModelConfig;
+import dev.medseg.model.train.ModelCheckpoint;
+import dev.medseg.model.train.SegmentationLoss;
+import dev.medseg.model.train.SegmentationTrainer;
+import dev.medseg.model.train.TrainState;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Parameter-averaging training in Spark local mode, checked against plain single-process training. */
+class TrainJobTest {
+    static SparkSession spark;
+    static Path data;
+    static List<SliceSample> trainSamples;
+
+    /** A tiny binary TransUNet on 32x32 slices, trained with the 2-D recipe's loss. */
+    static final List<String> TINY = List.of("model.imageSize=32", "model.numClasses=1", "model.inChannels=1",
+            "model.vit.hidden=16", "model.vit.layers=1", "model.vit.heads=2", "model.vit.mlpDim=32",
+            "model.vit.dropout=0.1", "model.resnet.width=32", "model.resnet.units=[1,1,1]",
+            "model.decoder.channels=[8,8,8,8]", "model.llm.enabled=false",
+            "train.loss=bce-dice", "train.optimizer.name=adam", "train.optimizer.lr=0.003",
+            "train.schedule.name=cosine", "train.epochs=2", "train.batchSizePerWorker=2", "train.averagingFrequency=2",
+            "train.augment=flips", "train.validateEvery=1", "train.checkpointEvery=1", "train.bestMetric=iou");
+
+    @TempDir static Path dir;
+
+    @BeforeAll
+    static void shards() {
+        spark = TestSpark.session();
+        data = dir.resolve("prep");
+        trainSamples = SliceShards.phantoms("case", 12, 32, 2, 1);
+        SliceShards.write(spark, data, "phantom", "train", trainSamples, 1);
+        SliceShards.write(spark, data, "phantom", "val", SliceShards.phantoms("val", 4, 32, 2, 2), 1);
+    }
+
+    static Config config(String... more) {
+        List<String> o = new ArrayList<>(TINY);
+        o.addAll(List.of(more));
+        return ConfigLoader.load(Optional.empty(), o);
+    }
+
+    static TrainJob.Outcome train(Config c, Path run, boolean resume) {
+        return new TrainJob(spark, c, data.toString(), run.toString(), line -> {}).run(resume);
+    }
+
+    @Test
+    void oneWorkerEqualsPlainTrainingAndWritesTheRun() {
+        Config c = config("train.workers=1");
+        Path run = dir.resolve("one");
+        TrainJob.Outcome o = train(c, run, false);
+        // 12 slices, batch 2: 6 steps per epoch, 2 epochs = 12 steps = 6 rounds of 2.
+        assertEquals(6, o.rounds());
+        assertEquals(12, o.iterations());
+
+        // The same steps, single process: the worker's samples in key order, the same plan.
+        RunSpec spec = RunSpec.of(c);
+        TrainSettings ts = spec.train();
+        var trainer = new SegmentationTrainer(spec.model(), ts.loss(), ts.optimizer(), 2, ts.seed(), null);
+        List<SliceSample> sorted = new ArrayList<>(trainSamples);
+        sorted.sort(Comparator.comparing(SliceSample::key));
+        var plan = new WorkerSteps.Plan(ts.seed(), 2, 12, 6, ts.schedule(12, 2), ts.augment());
+        TrainState s = trainer.state();
+        for (long first = 0; first < 12; first += 2) s = WorkerSteps.run(trainer, s, sorted, 0, plan, first, 2).state();
+        assertTrue(s.sameAs(o.state()), "one worker must equal plain training, max diff " + s.maxParamDifference(o.state()));
+
+        // Outputs: config, checkpoints (pruned to 2 + best + final), tables.
+        assertTrue(Files.isRegularFile(run.resolve("resolved.conf")));
+        var ckpt = run.resolve("checkpoints");
+        assertTrue(Files.isRegularFile(ckpt.resolve("final.safetensors")));
+        assertTrue(Files.isRegularFile(ckpt.resolve("best.safetensors")));
+        assertEquals(List.of(4, 5), new RunDirectory(run.toString(), spark.sparkContext().hadoopConfiguration()).checkpointRounds());
+        var rounds = ResultTables.read(spark, ResultTable.TRAIN_ROUNDS, List.of(run.toString())).orderBy("round").collectAsList();
+        assertEquals(6, rounds.size());
+        assertEquals(12L, rounds.get(5).getLong(rounds.get(5).fieldIndex("iteration")));
+        assertEquals(1, rounds.get(5).getInt(rounds.get(5).fieldIndex("epoch")));
+        var runs = ResultTables.read(spark, ResultTable.RUNS, List.of(run.toString())).collectAsList();
+        assertEquals("succeeded", runs.get(0).getString(runs.get(0).fieldIndex("status")));
+        var fin = ModelCheckpoint.metadata(ckpt.resolve("final.safetensors"));
+        assertEquals("12", fin.get("step"));
+        assertNotNull(o.bestScores());
+        assertTrue(o.bestScores().iou() >= 0 && o.bestScores().iou() <= 1);
+    }
+
+    @Test
+    void twoWorkersAverageToOneWorkerOnTheUnionOfTheirBatches() {
+        // SGD without momentum, averaging every step, no batch statistics, no dropout, a loss that is a mean over
+        // samples: the average of two workers' updates equals one update on both batches together.
+        Config c = config("train.workers=2", "train.optimizer.name=sgd", "train.optimizer.momentum=0",
+                "train.optimizer.lr=0.05", "train.optimizer.weightDecay=1e-4", "train.schedule.name=constant",
+                "train.averagingFrequency=1", "train.augment=none", "model.decoder.batchNorm=false",
+                "model.vit.dropout=0", "train.epochs=1", "train.maxRounds=3", "train.valSplit=\"\"");
+        TrainJob.Outcome o = train(c, dir.resolve("two"), false);
+        assertEquals(3, o.iterations());
+
+        RunSpec spec = RunSpec.of(c);
+        TrainSettings ts = spec.train();
+        ModelConfig m = spec.model();
+        var union = new SegmentationTrainer(m, SegmentationLoss.BCE_DICE, ts.optimizer(), 4, ts.seed(), null);
+        List<SliceSample> sorted = new ArrayList<>(trainSamples);
+        sorted.sort(Comparator.comparing(SliceSample::key));
+        List<List<SliceSample>> workers = List.of(new ArrayList<>(), new ArrayList<>());
+        for (int i = 0; i < sorted.size(); i++) workers.get(i % 2).add(sorted.get(i));
+        int plane = 32 * 32;
+        for (long it = 0; it < 3; it++) {
+            float[] x = new float[4 * plane];
+            byte[] y = new byte[4 * plane];
+            int j = 0;
+            for (int w = 0; w < 2; w++) {
+                for (int pick : BatchPlan.batch(ts.seed(), w, workers.get(w).size(), 2, it)) {
+                    SliceSample s = workers.get(w).get(pick);
+                    System.arraycopy(s.image(), 0, x, j * plane, plane);
+                    System.arraycopy(s.label(), 0, y, j * plane, plane);
+                    j++;
+                }
+            }
+            union.step(x, y, 0.05, 0);
+        }
+        double diff = union.state().maxParamDifference(o.state());
+        assertTrue(diff < 2e-6, "averaging identity off by " + diff);
+    }
+
+    @Test
+    void aRetriedTaskGivesTheSameParameters() {
+        Config c = config("train.workers=2", "train.maxRounds=2", "train.valSplit=\"\"");
+        TrainJob.Outcome clean = train(c, dir.resolve("clean"), false);
+        spark.sparkContext().setLocalProperty(TestHooks.FAIL_TASK, "1:2"); // worker 1, round starting at step 2
+        TrainJob.Outcome retried;
+        try {
+            retried = train(c, dir.resolve("retried"), false);
+        } finally {
+            spark.sparkContext().setLocalProperty(TestHooks.FAIL_TASK, null);
+        }
+        assertTrue(clean.state().sameAs(retried.state()), "retry changed the result by " + clean.state().maxParamDifference(retried.state()));
+    }
+
+    @Test
+    void resumeEqualsUninterrupted() {
+        Config full = config("train.workers=2");
+        TrainJob.Outcome whole = train(full, dir.resolve("whole"), false);
+        Path run = dir.resolve("resumed");
+        train(config("train.workers=2", "train.maxRounds=2"), run, false);
+        TrainJob.Outcome resumed = train(config("train.workers=2"), run, true);
+        assertTrue(whole.state().sameAs(resumed.state()), "resumed differs by " + whole.state().maxParamDifference(resumed.state()));
+        var rounds = ResultTables.read(spark, ResultTable.TRAIN_ROUNDS, List.of(run.toString())).collectAsList();
+        assertEquals(whole.rounds(), rounds.size(), "train_rounds must hold each round once");
+    }
+
+    @Test
+    void badInputFailsBeforeAnyOutput() {
+        Path run = dir.resolve("bad");
+        var e1 = assertThrows(UserError.class, () -> new TrainJob(spark, config(), dir.resolve("nowhere").toString(),
+                run.toString(), l -> {}).run(false));
+        assertTrue(e1.getMessage().contains("nowhere"), e1.getMessage());
+        var e2 = assertThrows(UserError.class, () -> train(config("train.trainSplit=test"), run, false));
+        assertTrue(e2.getMessage().contains("no rows in split 'test'"), e2.getMessage());
+        var e3 = assertThrows(UserError.class, () -> train(config("model.imageSize=64"), run, false));
+        assertTrue(e3.getMessage().contains("32x32 slices but model.imageSize is 64"), e3.getMessage());
+        var e4 = assertThrows(IllegalArgumentException.class, () -> train(config("model.numClasses=3"), run, false));
+        assertTrue(e4.getMessage().contains("bce-dice needs model.numClasses = 1"), e4.getMessage());
+        var e5 = assertThrows(UserError.class, () -> train(config("train.loss=ce-dice", "model.numClasses=2",
+                "train.dataset=phantom"), run, true));
+        assertTrue(e5.getMessage().contains("resolved.conf"), e5.getMessage());
+        assertFalse(Files.exists(run), "nothing may be written for bad input");
+    }
+}
