@@ -29,9 +29,17 @@ public final class StateDict {
 
     /** Loads every trainable, frozen and buffer variable of {@code g} from {@code src}. */
     public static Report load(Graph g, TensorSource src) {
+        return load(g, src, true);
+    }
+
+    /**
+     * Loads the trainable and buffer variables of {@code g}, and the frozen ones when {@code withFrozen} (our
+     * checkpoints leave the frozen LLM block out: it comes from its own file).
+     */
+    public static Report load(Graph g, TensorSource src, boolean withFrozen) {
         Map<String, long[]> wanted = new LinkedHashMap<>();
         wanted.putAll(g.trainable());
-        wanted.putAll(g.frozen());
+        if (withFrozen) wanted.putAll(g.frozen());
         wanted.putAll(g.buffers());
         List<String> missing = new ArrayList<>();
         for (String name : wanted.keySet()) if (src.info(name).isEmpty()) missing.add(name);
@@ -57,7 +65,8 @@ public final class StateDict {
         }
         Set<String> unused = new TreeSet<>(src.names());
         unused.removeAll(wanted.keySet());
-        unused.removeIf(k -> k.endsWith(".num_batches_tracked") || k.equals("transformer.llama.norm.weight"));
+        unused.removeIf(k -> k.endsWith(".num_batches_tracked") || k.equals("transformer.llama.norm.weight")
+                || (!withFrozen && k.startsWith("optimizer.")));
         return new Report(wanted.size(), List.copyOf(unused));
     }
 }

@@ -11,6 +11,8 @@ import dev.medseg.model.io.CheckpointFormatException;
 import dev.medseg.model.io.NpyFormat;
 import dev.medseg.model.io.TensorSource;
 import dev.medseg.model.io.TensorSources;
+import dev.medseg.model.io.SafetensorsSource;
+import dev.medseg.model.train.ModelCheckpoint;
 import dev.medseg.model.nn.Graph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -33,7 +35,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "forward", description = "Run a model on an input .npy (N, C, H, W) in eval mode and write the logits as .npy.")
 final class ForwardCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", paramLabel = "FILE", description = "A reference PyTorch state dict (.pth) of the same model config.")
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "A reference PyTorch state dict (.pth) or a medseg checkpoint (.safetensors) of the same model config.")
     Path checkpoint;
     @Option(names = "--vit-npz", paramLabel = "FILE", description = "ImageNet-21k R50+ViT-B_16.npz or ViT-B_16.npz for the encoder (strict; a --checkpoint overrides it).")
     Path vitNpz;
@@ -67,7 +69,13 @@ final class ForwardCommand implements Callable<Integer> {
         }
         if (checkpoint != null) {
             try (TensorSource src = TensorSources.open(checkpoint)) {
-                var report = StateDict.load(g, src);
+                // Our checkpoints (train's checkpoints/*.safetensors) hold no frozen block: it comes from --llm.
+                boolean ours = src instanceof SafetensorsSource st
+                        && ModelCheckpoint.FORMAT.equals(st.metadata().get(ModelCheckpoint.FORMAT_KEY));
+                if (ours && cfg.llm().isPresent() && llm == null && !g.frozen().isEmpty()) {
+                    throw new UserError(checkpoint + " is a medseg checkpoint without the frozen LLM block: give it with --llm");
+                }
+                var report = StateDict.load(g, src, !ours);
                 err.printf("loaded %d tensors from %s%s%n", report.loaded(), checkpoint,
                         report.unused().isEmpty() ? "" : "; unused: " + report.unused());
             } catch (CheckpointFormatException e) {
