@@ -20,15 +20,52 @@ import java.util.Optional;
  * @param decoderBatchNorm the reference's BatchNorm in the decoder's Conv2dReLU blocks; false replaces it with the
  *                       identity (not in the reference: it makes the loss decompose over samples, which exact
  *                       parameter-averaging identities and batch-size-1 training need)
+ * @param mvl            present = the MedVisionLlama architecture (ViT + frozen LLM block + hybrid attention +
+ *                       multi-scale fusion) instead of TransUNet; it uses {@code vit}, {@code llm}, sizes and classes
  */
 public record ModelConfig(Encoder encoder, int imageSize, int inChannels, int numClasses, Vit vit,
                           int resnetWidth, List<Integer> resnetUnits, List<Integer> decoderChannels, int skips,
-                          Optional<Llm> llm, boolean decoderBatchNorm) {
+                          Optional<Llm> llm, boolean decoderBatchNorm, Optional<Mvl> mvl) {
 
     /** The reference model (decoder BatchNorm on). */
     public ModelConfig(Encoder encoder, int imageSize, int inChannels, int numClasses, Vit vit, int resnetWidth,
                        List<Integer> resnetUnits, List<Integer> decoderChannels, int skips, Optional<Llm> llm) {
-        this(encoder, imageSize, inChannels, numClasses, vit, resnetWidth, resnetUnits, decoderChannels, skips, llm, true);
+        this(encoder, imageSize, inChannels, numClasses, vit, resnetWidth, resnetUnits, decoderChannels, skips, llm,
+                true, Optional.empty());
+    }
+
+    /** A TransUNet (no MedVisionLlama options). */
+    public ModelConfig(Encoder encoder, int imageSize, int inChannels, int numClasses, Vit vit, int resnetWidth,
+                       List<Integer> resnetUnits, List<Integer> decoderChannels, int skips, Optional<Llm> llm,
+                       boolean decoderBatchNorm) {
+        this(encoder, imageSize, inChannels, numClasses, vit, resnetWidth, resnetUnits, decoderChannels, skips, llm,
+                decoderBatchNorm, Optional.empty());
+    }
+
+    /**
+     * MedVisionLlama's own parts (model-spec §3; the paper's v1 text leaves hybrid attention and the fusion block
+     * open, so their exact design is documented in {@code MedVisionLlama}).
+     *
+     * @param hybridAttention each encoder block adds a local branch to global self-attention, fused by a learned gate
+     * @param localKernel     side of the local branch's window over the token grid (odd)
+     * @param fusionLayers    1-based encoder blocks whose outputs the multi-scale fusion block aggregates (with the
+     *                        LLM-refined tokens); empty = no fusion block
+     * @param adapters        {@code linear} (plain Linear, no bias) or {@code lora} (frozen random base + LoRA, as
+     *                        the released code's loralib.Linear)
+     * @param loraRank        LoRA rank r
+     * @param loraAlpha       LoRA alpha (scaling alpha / r)
+     * @param llmPosition     {@code after-encoder} (the paper's figure) or {@code after-embedding} (the released code)
+     */
+    public record Mvl(boolean hybridAttention, int localKernel, List<Integer> fusionLayers, String adapters,
+                      int loraRank, double loraAlpha, String llmPosition) {
+        public Mvl {
+            require(localKernel > 0 && localKernel % 2 == 1, "mvl.localKernel must be odd and positive");
+            require(adapters.equals("linear") || adapters.equals("lora"), "mvl.adapters must be linear or lora");
+            require(loraRank > 0 && loraAlpha > 0, "mvl.loraRank and mvl.loraAlpha must be positive");
+            require(llmPosition.equals("after-encoder") || llmPosition.equals("after-embedding"),
+                    "mvl.llmPosition must be after-encoder or after-embedding");
+            fusionLayers = List.copyOf(fusionLayers);
+        }
     }
 
     public enum Encoder { R50_VIT, VIT }
@@ -87,6 +124,18 @@ public record ModelConfig(Encoder encoder, int imageSize, int inChannels, int nu
         }
         resnetUnits = List.copyOf(resnetUnits);
         decoderChannels = List.copyOf(decoderChannels);
+        if (mvl.isPresent()) {
+            require(encoder == Encoder.VIT, "MedVisionLlama uses a plain ViT encoder: set model.encoder = vit");
+            for (int l : mvl.get().fusionLayers()) {
+                require(l >= 1 && l <= vit.layers(), "mvl.fusionLayers entries must be in 1.." + vit.layers() + ", got " + l);
+            }
+        }
+    }
+
+    /** The same model as MedVisionLlama with these options (or TransUNet when null). */
+    public ModelConfig withMvl(Mvl m) {
+        return new ModelConfig(encoder, imageSize, inChannels, numClasses, vit, resnetWidth, resnetUnits,
+                decoderChannels, skips, llm, decoderBatchNorm, Optional.ofNullable(m));
     }
 
     /** TransUNet R50-ViT-B/16 (105.3 M parameters at 256 with 9 classes). */
@@ -110,13 +159,13 @@ public record ModelConfig(Encoder encoder, int imageSize, int inChannels, int nu
 
     public ModelConfig withLlm(Llm l) {
         return new ModelConfig(encoder, imageSize, inChannels, numClasses, vit, resnetWidth, resnetUnits,
-                decoderChannels, skips, Optional.ofNullable(l), decoderBatchNorm);
+                decoderChannels, skips, Optional.ofNullable(l), decoderBatchNorm, mvl);
     }
 
     /** The same model with the decoder's BatchNorm on or off. */
     public ModelConfig withDecoderBatchNorm(boolean on) {
         return new ModelConfig(encoder, imageSize, inChannels, numClasses, vit, resnetWidth, resnetUnits,
-                decoderChannels, skips, llm, on);
+                decoderChannels, skips, llm, on, mvl);
     }
 
     /** Tokens per image: (imageSize/16)^2 for both encoders at patch 16. */

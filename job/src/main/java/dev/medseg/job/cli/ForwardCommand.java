@@ -5,6 +5,7 @@ import dev.medseg.job.config.Settings;
 import dev.medseg.model.LlmWeights;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.StateDict;
+import dev.medseg.model.SegmentationNetwork;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.VitNpzImporter;
 import dev.medseg.model.io.CheckpointFormatException;
@@ -58,7 +59,7 @@ final class ForwardCommand implements Callable<Integer> {
                 : LlmWeights.load(llm, layer, cfg.llm().get(), DataType.FLOAT);
         Graph g = new Graph(Graph.Mode.EVAL, 0, conf.getLong("seed"), DataType.FLOAT,
                 frozen == null ? null : frozen::get);
-        TransUNet.build(g, cfg);
+        SegmentationNetwork.build(g, cfg);
         var err = spec.commandLine().getErr();
         if (vitNpz != null) {
             try (TensorSource src = TensorSources.open(vitNpz)) {

@@ -8,6 +8,17 @@ import java.util.Optional;
 public final class ModelSettings {
     private ModelSettings() {}
 
+    /** MedVisionLlama's options when {@code model.architecture = medvisionllama}. */
+    static Optional<ModelConfig.Mvl> mvl(Settings s) {
+        if (!s.oneOf("model.architecture", "transunet", "medvisionllama").equals("medvisionllama")) return Optional.empty();
+        int kernel = s.intIn("model.mvl.localKernel", 1, 63);
+        if (kernel % 2 == 0) throw s.bad("model.mvl.localKernel", "must be odd");
+        return Optional.of(new ModelConfig.Mvl(s.bool("model.mvl.hybridAttention"), kernel,
+                s.intList("model.mvl.fusionLayers", -1, 1), s.oneOf("model.mvl.adapters", "linear", "lora"),
+                s.intIn("model.mvl.loraRank", 1, 4096), s.doubleIn("model.mvl.loraAlpha", 1e-6, 1e6),
+                s.oneOf("model.mvl.llmPosition", "after-encoder", "after-embedding")));
+    }
+
     public static ModelConfig from(Settings s) {
         var encoder = switch (s.oneOf("model.encoder", "r50-vit", "vit")) {
             case "vit" -> ModelConfig.Encoder.VIT;
@@ -42,7 +53,7 @@ public final class ModelSettings {
             return new ModelConfig(encoder, imageSize, s.intIn("model.inChannels", 1, 64),
                     s.intIn("model.numClasses", 1, 1000), vit, width, s.intList("model.resnet.units", 3, 1),
                     s.intList("model.decoder.channels", 4, 1), skips, llm,
-                    s.bool("model.decoder.batchNorm"));
+                    s.bool("model.decoder.batchNorm"), mvl(s));
         } catch (IllegalArgumentException e) {
             throw new ConfigError("invalid model config: " + e.getMessage(), e);
         }

@@ -2,7 +2,7 @@ package dev.medseg.job.train;
 
 import dev.medseg.model.LlmWeights;
 import dev.medseg.model.ModelConfig;
-import dev.medseg.model.TransUNet;
+import dev.medseg.model.SegmentationNetwork;
 import dev.medseg.model.backend.BackendInfo;
 import dev.medseg.model.nn.Graph;
 import dev.medseg.model.train.SegmentationTrainer;
@@ -85,7 +85,7 @@ public final class ExecutorModels {
         Graph g = evalGraphs.poll();
         if (g == null) {
             g = new Graph(Graph.Mode.EVAL, 0, spec.train().seed(), DataType.FLOAT, frozenSource(spec));
-            TransUNet.build(g, model(spec));
+            SegmentationNetwork.build(g, model(spec));
         }
         try {
             return work.apply(g);

@@ -1,6 +1,7 @@
 package dev.medseg.model.train;
 
 import dev.medseg.model.ModelConfig;
+import dev.medseg.model.SegmentationNetwork;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.nn.Graph;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -56,7 +57,7 @@ public final class SegmentationTrainer {
         this.optimizer = optimizer;
         this.batch = batch;
         this.graph = new Graph(Graph.Mode.TRAIN, batch, seed, DataType.FLOAT, frozen);
-        SDVariable logits = TransUNet.build(graph, model);
+        SDVariable logits = SegmentationNetwork.build(graph, model);
         loss.build(graph, logits, batch, model.numClasses(), model.imageSize(), model.imageSize());
         this.params = ParamLayout.of(graph.trainable());
         this.buffers = ParamLayout.of(graph.buffers());
