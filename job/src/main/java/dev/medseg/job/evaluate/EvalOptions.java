@@ -29,8 +29,10 @@ public record EvalOptions(String runId, String dataset, String split, int numCla
             throw new IllegalArgumentException("numClasses must be in 1..255 (uint8 masks), got " + numClasses);
         }
         classNames = List.copyOf(classNames);
-        if (!classNames.isEmpty() && classNames.size() != lastClass()) {
-            throw new IllegalArgumentException(classNames.size() + " class names for " + lastClass() + " classes");
+        // fields are not assigned yet in a compact constructor: use the parameter
+        int scored = Math.max(1, numClasses - 1);
+        if (!classNames.isEmpty() && classNames.size() != scored) {
+            throw new IllegalArgumentException(classNames.size() + " class names for " + scored + " classes");
         }
     }
 

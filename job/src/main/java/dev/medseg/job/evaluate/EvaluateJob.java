@@ -102,15 +102,16 @@ public final class EvaluateJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SplitSlices slices = SplitSlices.of(table, dataset, request.split(), run.model(), request.dataDir(),
                 jsc.defaultParallelism());
+        TrainedRun.Loaded loaded = run.load(spark);
         EvalOptions options = new EvalOptions(run.runId(), dataset, request.split(), run.model().numClasses(),
                 ClassNames.of(dataset, run.scoredClasses()), EmptyMaskRule.TRANSUNET);
-        progress.accept(String.format("evaluate: run %s, checkpoint %s, %s/%s: %d cases", run.runId(), run.checkpoint(),
+        progress.accept(String.format("evaluate: run %s, checkpoint %s, %s/%s: %d cases", run.runId(), loaded.checkpoint(),
                 dataset, request.split(), slices.cases()));
 
         String out = request.output();
         jsc.setJobDescription("medseg evaluate: predict and score " + dataset + "/" + request.split());
         JavaRDD<CaseOutcome> outcomes = slices.rows().javaRDD()
-                .mapPartitions(new CaseEvaluator(run.inference(), options));
+                .mapPartitions(new CaseEvaluator(loaded.inference(), options));
         outcomes.persist(StorageLevel.MEMORY_AND_DISK());
         try {
             ResultTables.write(spark.createDataFrame(outcomes.flatMap(o -> o.rows().iterator()), CaseMetricRecord.SCHEMA),
@@ -123,22 +124,22 @@ public final class EvaluateJob {
             List<String> problems = light.stream().filter(o -> o.problem() != null)
                     .sorted(Comparator.comparing(CaseOutcome::caseId))
                     .map(o -> o.caseId() + ": " + o.problem()).toList();
-            List<String> pictures = new ArrayList<>(overlays(run, slices, light, request.overlays(), out));
+            List<String> pictures = new ArrayList<>(overlays(run, loaded.inference(), slices, light, request.overlays(), out));
             String curves = curves(run, request.runDir(), out);
             if (curves != null) {
                 pictures.add(curves);
             }
             progress.accept(String.format("evaluate: scored %d of %d cases; tables under %s", light.size() - problems.size(),
                     light.size(), out));
-            return new Outcome(run.runId(), dataset, run.checkpoint(), slices.cases(), problems, summaries, pictures, out);
+            return new Outcome(run.runId(), dataset, loaded.checkpoint(), slices.cases(), problems, summaries, pictures, out);
         } finally {
             outcomes.unpersist(false);
-            run.inference().state().destroy();
+            loaded.inference().state().destroy();
         }
     }
 
     /** Draws the {@code n} scored cases with the lowest mean Dice (ties by case id); returns the files. */
-    private List<String> overlays(TrainedRun run, SplitSlices slices, List<CaseOutcome> cases, int n, String out) {
+    private List<String> overlays(TrainedRun run, InferenceModel model, SplitSlices slices, List<CaseOutcome> cases, int n, String out) {
         List<CaseOutcome> worst = cases.stream().filter(o -> o.problem() == null && o.overlaySlice() >= 0)
                 .sorted(Comparator.comparingDouble((CaseOutcome o) -> Double.isNaN(o.meanDice()) ? 2 : o.meanDice())
                         .thenComparing(CaseOutcome::caseId))
@@ -152,7 +153,7 @@ public final class EvaluateJob {
         }
         JavaSparkContext.fromSparkContext(spark.sparkContext()).setJobDescription("medseg evaluate: overlay pictures");
         List<OverlayPicture> pictures = slices.rows().where(chosen).javaRDD()
-                .mapPartitions(new OverlayRenderer(run.inference(), run.model().numClasses())).collect();
+                .mapPartitions(new OverlayRenderer(model, run.model().numClasses())).collect();
         List<String> files = new ArrayList<>();
         String dir = new org.apache.hadoop.fs.Path(out, OVERLAYS).toString();
         for (int rank = 0; rank < worst.size(); rank++) {

@@ -77,10 +77,11 @@ public final class PredictJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SplitSlices slices = SplitSlices.of(table, dataset, request.split(), run.model(), request.dataDir(),
                 jsc.defaultParallelism());
+        TrainedRun.Loaded loaded = run.load(spark);
         progress.accept(String.format("predict: run %s, checkpoint %s, %s/%s: %d cases into %s", run.runId(),
-                run.checkpoint(), dataset, request.split(), slices.cases(), request.outputDir()));
+                loaded.checkpoint(), dataset, request.split(), slices.cases(), request.outputDir()));
         jsc.setJobDescription("medseg predict: " + dataset + "/" + request.split());
-        JavaRDD<PredictOutcome> outcomes = slices.rows().javaRDD().mapPartitions(new CasePredictor(run.inference(),
+        JavaRDD<PredictOutcome> outcomes = slices.rows().javaRDD().mapPartitions(new CasePredictor(loaded.inference(),
                 run.runId(), dataset, run.model().numClasses(), request.outputDir()));
         outcomes.persist(StorageLevel.MEMORY_AND_DISK());
         try {
@@ -93,11 +94,11 @@ public final class PredictJob {
                     .map(o -> o.caseId() + ": " + o.problem()).toList();
             progress.accept(String.format("predict: wrote %d of %d cases into %s", written.size(), light.size(),
                     request.outputDir()));
-            return new Outcome(run.runId(), dataset, run.checkpoint(), slices.cases(), written, problems,
+            return new Outcome(run.runId(), dataset, loaded.checkpoint(), slices.cases(), written, problems,
                     request.outputDir());
         } finally {
             outcomes.unpersist(false);
-            run.inference().state().destroy();
+            loaded.inference().state().destroy();
         }
     }
 }

@@ -25,70 +25,112 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A training run opened for inference: its config ({@code resolved.conf} plus command-line overrides), the chosen
- * checkpoint read on the driver and broadcast to the executors.
- *
- * @param runId      the run's id (its folder name, as training wrote it)
- * @param config     the resolved config
- * @param model      the model config
- * @param checkpoint the checkpoint read (file name or path) and its training step
- * @param inference  what tasks need to run the model
+ * A training run opened for inference: its config ({@code resolved.conf} plus command-line overrides) and the
+ * chosen checkpoint. {@link #open} only checks (cheap, so bad arguments fail at once); {@link #load} reads the
+ * checkpoint on the driver and broadcasts it to the executors.
  */
-public record TrainedRun(String runId, Config config, ModelConfig model, String checkpoint, InferenceModel inference) {
+public final class TrainedRun {
     /** {@code --checkpoint} value for checkpoints/best.safetensors. */
     public static final String BEST = "best";
     /** {@code --checkpoint} value for checkpoints/final.safetensors. */
     public static final String FINAL = "final";
+
+    private final RunDirectory run;
+    private final String runId;
+    private final Config config;
+    private final RunSpec spec;
+    private final ModelConfig model;
+    private final String named;
+    private final String file;
 
     /** Parameter and buffer layouts of the model, as an executor's eval graph defines them. */
     public record Layouts(ParamLayout params, ParamLayout buffers) implements Serializable {
     }
 
     /**
-     * Opens {@code runDir} (any Hadoop file system).
+     * A loaded checkpoint.
+     *
+     * @param inference what tasks need to run the model
+     * @param checkpoint the checkpoint read and its training step, for people
+     */
+    public record Loaded(InferenceModel inference, String checkpoint) {
+    }
+
+    private TrainedRun(RunDirectory run, Config config, String named, String file) {
+        this.run = run;
+        this.runId = new org.apache.hadoop.fs.Path(run.location()).getName();
+        this.config = config;
+        this.spec = RunSpec.of(config);
+        this.model = spec.model();
+        this.named = named;
+        this.file = file;
+    }
+
+    /**
+     * Opens {@code runDir} (any Hadoop file system) and checks that the checkpoint exists.
      *
      * @param checkpoint {@code best}, {@code final}, a checkpoint file, or null for best if present, else final
      *                   (as TransUNet's test.py takes best_model.pth if present, else the last epoch's)
-     * @throws UserError when the folder is not a training run, the checkpoint is missing or not one of this model
+     * @throws UserError when the folder is not a training run or the checkpoint is missing
      */
     public static TrainedRun open(SparkSession spark, String runDir, String checkpoint, List<String> overrides) {
         RunDirectory run = new RunDirectory(runDir, spark.sparkContext().hadoopConfiguration());
         String text = run.readText(RunDirectory.CONFIG).orElseThrow(() -> new UserError("--run " + runDir + ": no "
                 + RunDirectory.CONFIG + " (not a training run folder)"));
         Config config = load(text, overrides);
-        RunSpec spec = RunSpec.of(config);
-        ModelConfig model = spec.model();
-        String runId = new org.apache.hadoop.fs.Path(run.location()).getName();
-
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        jsc.setJobDescription("medseg: build the model to learn its parameter layout");
-        // the graph (and any frozen block) lives on executors; the driver only needs the layouts
-        Layouts layouts = jsc.parallelize(List.of(0), 1)
-                .map(x -> ExecutorModels.withEvalGraph(spec, g -> new Layouts(ParamLayout.of(g.trainable()),
-                        ParamLayout.of(g.buffers()))))
-                .collect().get(0);
-        String name;
-        ModelCheckpoint.Contents contents;
-        try {
-            if (checkpoint == null || checkpoint.equals(BEST) || checkpoint.equals(FINAL)) {
-                name = chooseNamed(run, checkpoint);
-                contents = run.readCheckpoint(name, layouts.params(), layouts.buffers());
-            } else {
-                name = checkpoint;
-                contents = readFile(spark, checkpoint, layouts);
-            }
-        } catch (CheckpointFormatException e) {
-            throw new UserError("checkpoint does not fit this run's model: " + e.getMessage(), e);
+        if (checkpoint == null || checkpoint.equals(BEST) || checkpoint.equals(FINAL)) {
+            return new TrainedRun(run, config, chooseNamed(run, checkpoint), null);
         }
-        TrainState s = contents.state();
-        TrainState weights = new TrainState(s.step(), s.params(), new float[0][], s.buffers());
-        InferenceModel inference = new InferenceModel(spec, layouts.params(), layouts.buffers(), jsc.broadcast(weights));
-        return new TrainedRun(runId, config, model, name + " (step " + s.step() + ")", inference);
+        requireFile(spark, checkpoint);
+        return new TrainedRun(run, config, null, checkpoint);
+    }
+
+    /** The run's id (its folder name, as training wrote it). */
+    public String runId() {
+        return runId;
+    }
+
+    /** The resolved config. */
+    public Config config() {
+        return config;
+    }
+
+    /** The model config. */
+    public ModelConfig model() {
+        return model;
     }
 
     /** The number of classes scored: 1 for a binary model, else numClasses - 1 (background is not scored). */
     public int scoredClasses() {
         return Math.max(1, model.numClasses() - 1);
+    }
+
+    /**
+     * Learns the parameter layouts from an executor's eval graph (where the frozen block lives; the driver builds
+     * no model), reads the checkpoint on the driver and broadcasts its parameters and buffers.
+     *
+     * @throws UserError when the checkpoint is not one of this model
+     */
+    public Loaded load(SparkSession spark) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("medseg: build the model to learn its parameter layout");
+        RunSpec s = spec;
+        Layouts layouts = jsc.parallelize(List.of(0), 1)
+                .map(x -> ExecutorModels.withEvalGraph(s, g -> new Layouts(ParamLayout.of(g.trainable()),
+                        ParamLayout.of(g.buffers()))))
+                .collect().get(0);
+        ModelCheckpoint.Contents contents;
+        String where = named != null ? named : file;
+        try {
+            contents = named != null ? run.readCheckpoint(named, layouts.params(), layouts.buffers())
+                    : readFile(spark, file, layouts);
+        } catch (CheckpointFormatException e) {
+            throw new UserError("checkpoint " + where + " does not fit this run's model: " + e.getMessage(), e);
+        }
+        TrainState state = contents.state();
+        TrainState weights = new TrainState(state.step(), state.params(), new float[0][], state.buffers());
+        InferenceModel inference = new InferenceModel(spec, layouts.params(), layouts.buffers(), jsc.broadcast(weights));
+        return new Loaded(inference, where + " (step " + state.step() + ")");
     }
 
     private static Config load(String text, List<String> overrides) {
@@ -124,13 +166,21 @@ public record TrainedRun(String runId, Config config, ModelConfig model, String 
         return name;
     }
 
+    private static void requireFile(SparkSession spark, String location) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
+        try {
+            if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).isFile(p)) {
+                throw new UserError("--checkpoint " + location + ": no such file (give best, final or a checkpoint file)");
+            }
+        } catch (IOException e) {
+            throw new UserError("--checkpoint " + location + ": " + e.getMessage(), e);
+        }
+    }
+
     private static ModelCheckpoint.Contents readFile(SparkSession spark, String location, Layouts layouts) {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
         try {
             FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.isFile(p)) {
-                throw new UserError("--checkpoint " + location + ": no such file (give best, final or a checkpoint file)");
-            }
             if ("file".equals(fs.getUri().getScheme())) {
                 return ModelCheckpoint.read(Path.of(fs.makeQualified(p).toUri()), layouts.params(), layouts.buffers());
             }
