@@ -74,7 +74,7 @@ public final class Validation {
     }
 
     /** Sets the graph's parameters and buffers from a flat state. */
-    static void load(Graph g, TrainState s, ParamLayout params, ParamLayout buffers) {
+    public static void load(Graph g, TrainState s, ParamLayout params, ParamLayout buffers) {
         INDArray p = Nd4j.createFromArray(s.params());
         for (ParamLayout.Entry e : params.entries()) assign(g, p, e);
         INDArray b = Nd4j.createFromArray(s.buffers());
