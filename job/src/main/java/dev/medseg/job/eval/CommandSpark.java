@@ -29,6 +29,11 @@ public record CommandSpark(SparkSession spark, boolean owned) implements AutoClo
         if (!conf.contains("spark.master")) {
             b = b.master("local[*]");
         }
+        if (!conf.contains("spark.driver.maxResultSize")) {
+            // Training returns each worker's trainable state to the driver (TransUNet with momentum: ~1.7 GB in
+            // the double-precision sums); Spark's 1 GB default would abort full-size runs.
+            b = b.config("spark.driver.maxResultSize", "16g");
+        }
         return new CommandSpark(b.getOrCreate(), true);
     }
 

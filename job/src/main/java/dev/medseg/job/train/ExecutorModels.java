@@ -140,7 +140,7 @@ public final class ExecutorModels {
             Path target = dir.resolve(Integer.toHexString(location.hashCode()) + "-" + Path.of(uri.getPath()).getFileName());
             if (!Files.exists(target)) {
                 Path part = Files.createTempFile(dir, "copy", ".partial");
-                FileSystem fs = FileSystem.get(uri, new Configuration());
+                FileSystem fs = FileSystem.get(uri, hadoopConf());
                 fs.copyToLocalFile(false, new org.apache.hadoop.fs.Path(uri), new org.apache.hadoop.fs.Path(part.toUri()), true);
                 Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             }
@@ -148,6 +148,13 @@ public final class ExecutorModels {
         } catch (IOException e) {
             throw new UncheckedIOException("copying the LLM block from " + location + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The executor's Hadoop configuration, with the job's spark.hadoop.* settings (e.g. S3 credentials). */
+    private static Configuration hadoopConf() {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        return env == null ? new Configuration()
+                : org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(env.conf());
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.medseg.model.ModelConfig;
 import dev.medseg.model.SegmentationNetwork;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.nn.Graph;
+import dev.medseg.model.nn.QuietStdout;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -72,6 +73,11 @@ public final class SegmentationTrainer {
         slots = new INDArray[optimizer.slots()];
         for (int i = 0; i < slots.length; i++) slots[i] = Nd4j.create(DataType.FLOAT, params.size());
         scratch = Nd4j.create(DataType.FLOAT, params.size());
+        // Build the backward graph now, quietly (SameDiff prints a line per op on stdout when it does).
+        QuietStdout.call(() -> {
+            sd.createGradFunction();
+            return null;
+        });
         outputs.add(SegmentationLoss.LOSS);
         for (Graph.BatchStats s : graph.batchStats()) {
             outputs.add(s.batchMean());
@@ -109,13 +115,15 @@ public final class SegmentationTrainer {
         if (s.buffers().length != buffers.size()) {
             throw new IllegalArgumentException("state has " + s.buffers().length + " buffer values, the model " + buffers.size());
         }
-        flatParams.assign(Nd4j.createFromArray(s.params()));
-        for (int i = 0; i < slots.length; i++) slots[i].assign(Nd4j.createFromArray(s.slots()[i]));
+        assignAndRelease(flatParams, s.params());
+        for (int i = 0; i < slots.length; i++) assignAndRelease(slots[i], s.slots()[i]);
         SameDiff sd = graph.sd();
+        INDArray all = Nd4j.createFromArray(s.buffers());
         for (ParamLayout.Entry e : buffers.entries()) {
-            INDArray src = Nd4j.createFromArray(s.buffers()).get(NDArrayIndex.interval(e.offset(), e.offset() + e.length()));
+            INDArray src = all.get(NDArrayIndex.interval(e.offset(), e.offset() + e.length()));
             sd.getArrForVarName(e.name()).assign(src.reshape(e.shape()));
         }
+        if (all.closeable()) all.close();
         step = s.step();
     }
 
@@ -140,17 +148,39 @@ public final class SegmentationTrainer {
         feed.put(SegmentationLoss.TARGET, Nd4j.create(target, new long[]{batch, model.numClasses(), s, s}, 'c'));
         Nd4j.getRandom().setSeed(rngSeed);
         var result = graph.sd().calculateGradientsAndOutputs(feed, outputs, params.shapes().keySet());
-        Map<String, INDArray> grads = result.getGradients();
-        for (ParamLayout.Entry e : params.entries()) {
-            INDArray gr = grads.get(e.name());
-            if (gr == null) throw new IllegalStateException("no gradient for " + e.name());
-            view(flatGrads, e).assign(gr);
+        double lossValue;
+        try {
+            Map<String, INDArray> grads = result.getGradients();
+            for (ParamLayout.Entry e : params.entries()) {
+                INDArray gr = grads.get(e.name());
+                if (gr == null) throw new IllegalStateException("no gradient for " + e.name());
+                view(flatGrads, e).assign(gr);
+            }
+            lossValue = result.getOutputs().get(SegmentationLoss.LOSS).getDouble(0);
+            step++;
+            optimizer.update(flatParams, flatGrads, slots, scratch, lr, step);
+            updateRunningStats(result.getOutputs());
+        } finally {
+            // Off-heap memory is otherwise freed only when the GC collects these arrays, which a small Java heap
+            // rarely triggers: a run's resident memory would grow by the activations and gradients of every step.
+            release(result.getGradients().values());
+            release(result.getOutputs().values());
+            release(feed.values());
         }
-        double lossValue = result.getOutputs().get(SegmentationLoss.LOSS).getDouble(0);
-        step++;
-        optimizer.update(flatParams, flatGrads, slots, scratch, lr, step);
-        updateRunningStats(result.getOutputs());
         return new StepResult(lossValue, lr);
+    }
+
+    private static void assignAndRelease(INDArray target, float[] values) {
+        INDArray tmp = Nd4j.createFromArray(values);
+        target.assign(tmp);
+        if (tmp.closeable()) tmp.close();
+    }
+
+    /** Frees the off-heap memory of arrays nothing refers to any more. */
+    static void release(java.util.Collection<INDArray> arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && a.closeable()) a.close();
+        }
     }
 
     /** running = (1 − m)·running + m·batch, as PyTorch's BatchNorm2d in train mode (unbiased variance). */
