@@ -10,6 +10,7 @@
 #   MEDSEG_EXECUTOR_OFFHEAP_GB   executor ND4J off-heap limit (default 6); memoryOverhead = this + 1 GB
 #   MEDSEG_EXECUTOR_CORES        cores per executor (default 1); ND4J uses as many threads, one task at a time
 #   MEDSEG_DRIVER_JAVA_OPTS / MEDSEG_EXECUTOR_JAVA_OPTS   extra JVM options (keep the --add-opens flags)
+#   MEDSEG_MAX_RESULT_GB         spark.driver.maxResultSize (default 16): workers return their state in double
 #   MEDSEG_GPU=1                 GPU profile: one GPU per executor and per task, found by MEDSEG_GPU_DISCOVERY
 #   MEDSEG_DRY_RUN=1             print the command instead of running it
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -73,6 +74,7 @@ medseg_submit() {
     --conf "spark.executor.extraJavaOptions=$exec_opts"
     --conf "spark.executor.memory=${exec_heap}g"
     --conf "spark.executor.memoryOverhead=$((exec_offheap + 1))g"
+    --conf "spark.driver.maxResultSize=${MEDSEG_MAX_RESULT_GB:-16}g"
     --conf "spark.ui.showConsoleProgress=false")
   if [[ ${local_mode:-0} != 1 ]]; then
     # One training task per executor using all its cores: Spark sets the executors' OMP_NUM_THREADS (ND4J's

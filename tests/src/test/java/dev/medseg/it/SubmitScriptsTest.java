@@ -71,6 +71,8 @@ class SubmitScriptsTest {
         assertEquals("2", conf(l, "spark.task.cpus"));
         assertEquals("2", conf(l, "spark.executorEnv.OMP_NUM_THREADS"));
         assertEquals("4", conf(l, "spark.cores.max"));
+        // Each worker returns its state in double: far above Spark's 1 GB default for the full-size models.
+        assertEquals("16g", conf(l, "spark.driver.maxResultSize"));
         // Passthrough: MEDSEG_SPARK_CONF, then leading --conf arguments, after (so over) the defaults.
         assertEquals("9g", conf(l, "spark.executor.memory"));
         assertEquals("3", conf(l, "spark.a"));
