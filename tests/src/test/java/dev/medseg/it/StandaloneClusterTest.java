@@ -11,7 +11,10 @@ import dev.medseg.model.train.ModelCheckpoint;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -47,9 +50,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * here), while a local-mode JVM would use every core, and a different thread count reorders float reductions
  * (measured: max |diff| 3e-6 after 6 Adam steps). So the local run gets OMP_NUM_THREADS=1.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the cluster run first: the local run overlaps it
 class StandaloneClusterTest {
     @TempDir static Path dir;
-    static Path data;
+    static Path data, logs;
+    static final Map<String, String> clusterEnv = new HashMap<>();
+    static final List<Process> cluster = new ArrayList<>();
+    static int masterPort, masterUi;
+    static Process localProcess;
     static Path localRun;
     static SparkSession reader;
 
@@ -59,26 +67,66 @@ class StandaloneClusterTest {
             "model.resnet.width=32", "model.resnet.units=[1,1,1]", "model.decoder.channels=[8,8,8,8]",
             "model.llm.enabled=false", "train.loss=bce-dice", "train.optimizer.name=adam", "train.optimizer.lr=0.003",
             "train.epochs=2", "train.batchSizePerWorker=2", "train.averagingFrequency=2", "train.augment=flips",
-            "train.validateEvery=1", "train.checkpointEvery=1", "train.workers=2");
+            "train.workers=2",
+            // Validation and checkpoints after the last round only: every extra Spark job costs seconds here.
+            "train.validateEvery=0", "train.checkpointEvery=0");
     static final int ROUNDS = 3;
 
-    /** Generated ISIC 2017 tree -> real prep (in this JVM) -> slice shards both runs train on. */
+    /**
+     * Boots the cluster (master + two workers, child JVMs) while this JVM makes the data (generated ISIC 2017 tree
+     * -> real prep -> slice shards), then starts the local-mode run, which trains while the cluster test submits:
+     * on 2 cores much of each run is waiting (JVM and Spark start-up, scheduling), so overlapping them saves time.
+     */
     @BeforeAll
-    static void prepData() {
+    static void startClusterAndData() throws IOException {
         String why = ChildJvm.notPackaged();
         assumeTrue(why == null, why);
+        logs = Files.createDirectories(dir.resolve("logs"));
+        Path home = Files.createDirectories(dir.resolve("spark-home/jars")).getParent();
+        // The Worker builds executor commands from SPARK_HOME (its jars/ and conf/): an empty one plus
+        // spark.executor.extraClassPath stands in for a Spark install.
+        clusterEnv.put("SPARK_HOME", home.toString());
+        clusterEnv.put("SPARK_LOCAL_IP", "127.0.0.1");
+        clusterEnv.put("SPARK_SCALA_VERSION", "2.13");
+        masterPort = ChildJvm.freePort();
+        masterUi = ChildJvm.freePort();
+        // A shared 2-core machine can stall JVMs for a minute or more: generous liveness timeouts everywhere, so
+        // a slow run stays slow instead of losing its workers or executors.
+        cluster.add(ChildJvm.start(concat(ChildJvm.java(List.of("-Xmx256m", "-Dspark.worker.timeout=600", "-Dspark.network.timeout=600s"),
+                        "org.apache.spark.deploy.master.Master"),
+                "--host", "127.0.0.1", "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(masterUi)),
+                clusterEnv, logs.resolve("master.log")));
+        for (int w = 1; w <= 2; w++) {
+            Path work = Files.createDirectories(dir.resolve("worker" + w));
+            cluster.add(ChildJvm.start(concat(ChildJvm.java(List.of("-Xmx256m", "-Dspark.network.timeout=600s"),
+                            "org.apache.spark.deploy.worker.Worker"),
+                    "--host", "127.0.0.1", "--cores", "1", "--memory", "2g", "--webui-port", "0",
+                    "--work-dir", work.toString(), "spark://127.0.0.1:" + masterPort), clusterEnv, logs.resolve("worker" + w + ".log")));
+        }
+
         Path raw = dir.resolve("isic");
         data = dir.resolve("prep");
         cli("synth", "--layout", "isic2017", "--output", raw.toString(), "--cases", "16", "--size", "32");
         cli("prep", "--conf", conf().toString(), "--input", raw.toString(), "--output", data.toString(), "prep.imageSize=32");
+
+        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve("submit/local.sh").toString(),
+                "train", "--conf", conf().toString(), "--data", data.toString(), "--output", localRunDir().toString()));
+        cmd.addAll(RECIPE);
+        Map<String, String> env = Map.of("MEDSEG_LOCAL_THREADS", "2", "MEDSEG_DRIVER_HEAP_GB", "1",
+                "MEDSEG_DRIVER_OFFHEAP_GB", "2", "OMP_NUM_THREADS", "1", "SPARK_LOCAL_IP", "127.0.0.1",
+                "MEDSEG_SPARK_CONF", "spark.network.timeout=600s spark.executor.heartbeatInterval=20s");
+        localProcess = ChildJvm.start(cmd, env, logs.resolve("local.log"));
     }
 
     @AfterAll
-    static void stopReader() {
+    static void stopAll() {
+        if (localProcess != null) ChildJvm.stop(localProcess);
+        for (int i = cluster.size() - 1; i >= 0; i--) ChildJvm.stop(cluster.get(i));
         if (reader != null) reader.stop();
     }
 
     @Test
+    @Order(2)
     void submitLocalScriptTrainsEndToEnd() throws Exception {
         Path run = localRun();
         assertRunComplete(run);
@@ -87,53 +135,35 @@ class StandaloneClusterTest {
     }
 
     @Test
+    @Order(1)
     void twoExecutorJvmsOnAStandaloneClusterEqualLocalMode() throws Exception {
-        Path home = Files.createDirectories(dir.resolve("spark-home/jars")).getParent();
-        Map<String, String> env = new HashMap<>();
-        // The Worker builds executor commands from SPARK_HOME (its jars/ and conf/): an empty one plus
-        // spark.executor.extraClassPath stands in for a Spark install.
-        env.put("SPARK_HOME", home.toString());
-        env.put("SPARK_LOCAL_IP", "127.0.0.1");
-        env.put("SPARK_SCALA_VERSION", "2.13");
-        int port = ChildJvm.freePort(), ui = ChildJvm.freePort();
-        List<Process> cluster = new ArrayList<>();
+        long t0 = System.nanoTime();
+        awaitWorkers(masterUi, cluster, logs);
+        long t1 = System.nanoTime();
         Path run = dir.resolve("cluster-run");
-        Path logs = Files.createDirectories(dir.resolve("logs"));
-        try {
-            cluster.add(ChildJvm.start(concat(ChildJvm.java(List.of("-Xmx256m"), "org.apache.spark.deploy.master.Master"),
-                    "--host", "127.0.0.1", "--port", Integer.toString(port), "--webui-port", Integer.toString(ui)),
-                    env, logs.resolve("master.log")));
-            for (int w = 1; w <= 2; w++) {
-                Path work = Files.createDirectories(dir.resolve("worker" + w));
-                cluster.add(ChildJvm.start(concat(ChildJvm.java(List.of("-Xmx256m"), "org.apache.spark.deploy.worker.Worker"),
-                        "--host", "127.0.0.1", "--cores", "1", "--memory", "2g", "--webui-port", "0",
-                        "--work-dir", work.toString(), "spark://127.0.0.1:" + port), env, logs.resolve("worker" + w + ".log")));
-            }
-            awaitWorkers(ui, cluster, logs);
-
-            String flags = String.join(" ", ChildJvm.flags());
-            List<String> submit = concat(ChildJvm.java(List.of("-Xmx1g", "-Dorg.bytedeco.javacpp.maxbytes=2G"),
-                            "org.apache.spark.deploy.SparkSubmit"),
-                    "--master", "spark://127.0.0.1:" + port, "--deploy-mode", "client",
-                    "--class", "dev.medseg.job.cli.Medseg",
-                    "--conf", "spark.executor.extraClassPath=" + ChildJvm.LIB + "/*",
-                    "--conf", "spark.executor.extraJavaOptions=" + flags + " -Dorg.bytedeco.javacpp.maxbytes=1G",
-                    "--conf", "spark.driver.extraJavaOptions=" + flags,
-                    "--conf", "spark.executor.memory=640m", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
-                    // Start only when both executors are up, so each worker's partition trains in its own JVM.
-                    "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
-                    "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s",
-                    "--conf", "spark.ui.enabled=false",
-                    ChildJvm.JAR.toString(), "train", "--conf", conf().toString(), "--data", data.toString(),
-                    "--output", run.toString());
-            submit.addAll(RECIPE);
-            Path log = logs.resolve("submit.log");
-            int code = ChildJvm.run(submit, env, log, Duration.ofMinutes(4));
-            assertEquals(0, code, "SparkSubmit on the cluster failed\n" + ChildJvm.tail(log) + executorLogs());
-            assertTrue(Files.readString(log).contains("train: done, " + ROUNDS + " rounds"), ChildJvm.tail(log));
-        } finally {
-            for (int i = cluster.size() - 1; i >= 0; i--) ChildJvm.stop(cluster.get(i));
-        }
+        String flags = String.join(" ", ChildJvm.flags());
+        List<String> submit = concat(ChildJvm.java(List.of("-Xmx1g", "-Dorg.bytedeco.javacpp.maxbytes=2G"),
+                        "org.apache.spark.deploy.SparkSubmit"),
+                "--master", "spark://127.0.0.1:" + masterPort, "--deploy-mode", "client",
+                "--class", "dev.medseg.job.cli.Medseg",
+                "--conf", "spark.executor.extraClassPath=" + ChildJvm.LIB + "/*",
+                "--conf", "spark.executor.extraJavaOptions=" + flags + " -Dorg.bytedeco.javacpp.maxbytes=1G",
+                "--conf", "spark.driver.extraJavaOptions=" + flags,
+                "--conf", "spark.executor.memory=640m", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
+                // Start only when both executors are up, so each worker's partition trains in its own JVM.
+                "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s",
+                "--conf", "spark.ui.enabled=false",
+                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=20s",
+                ChildJvm.JAR.toString(), "train", "--conf", conf().toString(), "--data", data.toString(),
+                "--output", run.toString());
+        submit.addAll(RECIPE);
+        Path log = logs.resolve("submit.log");
+        int code = ChildJvm.run(submit, clusterEnv, log, Duration.ofMinutes(6));
+        assertEquals(0, code, "SparkSubmit on the cluster failed\n" + ChildJvm.tail(log) + executorLogs());
+        assertTrue(Files.readString(log).contains("train: done, " + ROUNDS + " rounds"), ChildJvm.tail(log));
+        System.out.printf("StandaloneClusterTest: workers registered after %.1f s, SparkSubmit train took %.1f s%n",
+                (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
 
         // Two executor JVMs (one per worker) each ran ND4J work.
         List<Path> stderr = executorStderr();
@@ -157,21 +187,21 @@ class StandaloneClusterTest {
         assertEquals(rounds(localRun()).stream().map(TrainRound::loss).toList(), rounds(run).stream().map(TrainRound::loss).toList());
     }
 
-    /** The local-mode run through submit/local.sh (made once for both tests). */
+    /** The local-mode run through submit/local.sh (started by {@link #startClusterAndData}), once finished. */
     static synchronized Path localRun() throws Exception {
         if (localRun != null) return localRun;
-        Path run = dir.resolve("local-run");
-        Path log = dir.resolve("local.log");
-        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve("submit/local.sh").toString(),
-                "train", "--conf", conf().toString(), "--data", data.toString(), "--output", run.toString()));
-        cmd.addAll(RECIPE);
-        Map<String, String> env = Map.of("MEDSEG_LOCAL_THREADS", "2", "MEDSEG_DRIVER_HEAP_GB", "1",
-                "MEDSEG_DRIVER_OFFHEAP_GB", "2", "OMP_NUM_THREADS", "1", "SPARK_LOCAL_IP", "127.0.0.1");
-        int code = ChildJvm.run(cmd, env, log, Duration.ofMinutes(3));
-        assertEquals(0, code, "submit/local.sh failed\n" + ChildJvm.tail(log));
+        Path log = logs.resolve("local.log");
+        if (!localProcess.waitFor(6, java.util.concurrent.TimeUnit.MINUTES)) {
+            fail("submit/local.sh did not finish within 6 minutes\n" + ChildJvm.tail(log));
+        }
+        assertEquals(0, localProcess.exitValue(), "submit/local.sh failed\n" + ChildJvm.tail(log));
         assertTrue(Files.readString(log).contains("train: done, " + ROUNDS + " rounds"), ChildJvm.tail(log));
-        localRun = run;
-        return run;
+        localRun = localRunDir();
+        return localRun;
+    }
+
+    static Path localRunDir() {
+        return dir.resolve("local-run");
     }
 
     /** Final checkpoint, one train_rounds row per round with both workers, run status succeeded. */
