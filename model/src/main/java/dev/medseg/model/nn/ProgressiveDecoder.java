@@ -1,6 +1,8 @@
 package dev.medseg.model.nn;
 
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 
 import java.util.List;
 
@@ -10,7 +12,7 @@ import static dev.medseg.model.nn.Graph.Init.*;
  * MedVisionLlama's decoder (our design): tokens back to the g×g grid, then per stage i bilinear ×2 upsampling
  * (align_corners) and two 3×3 convs ({@code decoder.blocks.i.conv1|conv2}, each Conv (+ BatchNorm) + ReLU) to
  * {@code channels[i]}. Without BatchNorm the convs have a bias ({@code .0.bias}) and the loss decomposes per
- * sample; with it they have none and BatchNorm is {@code .1}, as TransUNet's Conv2dReLU.
+ * sample; with it they have none and BatchNorm is {@code .1}, as TransUNet's Conv2dReLU. Weights HWIO.
  */
 public final class ProgressiveDecoder {
     private ProgressiveDecoder() {}
@@ -36,8 +38,17 @@ public final class ProgressiveDecoder {
         return x;
     }
 
+    /**
+     * Conv 3×3 (+ BatchNorm) + ReLU. Weights are He-uniform U(±√(6/fan_in)) (Graph's XAVIER_UNIFORM with fan_out 0),
+     * biases zero: with no normalisation, PyTorch's default U(±1/√fan_in) shrinks the signal ~2.4× per conv+ReLU
+     * and eight such layers left the deep end of a small decoder dead (all-zero ReLUs) at initialisation.
+     */
     private static SDVariable convRelu(Graph g, boolean batchNorm, String name, SDVariable x, int cin, int cout, int size) {
-        SDVariable y = Layers.conv(g, name + ".0", x, cin, cout, 3, 1, 1, !batchNorm, false);
+        SameDiff sd = g.sd();
+        var cfg = Conv2DConfig.builder().kH(3).kW(3).sH(1).sW(1).pH(1).pW(1).dataFormat("NCHW").build();
+        SDVariable w = g.param(name + ".0.weight", XAVIER_UNIFORM, 9L * cin, 0, 3, 3, cin, cout);
+        SDVariable y = batchNorm ? sd.cnn().conv2d(x, w, cfg)
+                : sd.cnn().conv2d(x, w, g.param(name + ".0.bias", ZEROS, 9L * cin, cout, cout), cfg);
         if (batchNorm) y = Layers.batchNorm(g, name + ".1", y, cout, size, size);
         return g.sd().nn().relu(y, 0);
     }
