@@ -60,7 +60,7 @@ public final class ChildJvm {
                 }
             }
             int code = p.waitFor();
-            if (code != 0) throw new BenchException("child JVM for 'bench " + String.join(" ", args) + "' exited with " + code);
+            if (code != 0) throw new BenchException("child JVM for '" + String.join(" ", args) + "' exited with " + code);
         } catch (IOException e) {
             throw new BenchException("reading the child JVM's output: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -68,7 +68,7 @@ public final class ChildJvm {
             Thread.currentThread().interrupt();
             throw new BenchException("interrupted while waiting for the child JVM", e);
         }
-        if (lines.isEmpty()) throw new BenchException("child JVM for 'bench " + String.join(" ", args) + "' printed no figures");
+        if (lines.isEmpty()) throw new BenchException("child JVM for '" + String.join(" ", args) + "' printed no figures");
         return lines;
     }
 }
