@@ -2,6 +2,7 @@ package dev.medseg.job.cli;
 
 import dev.medseg.data.prep.Interpolation;
 import dev.medseg.data.prep.PrepBenchmark;
+import dev.medseg.job.bench.ModelBenchCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +14,8 @@ import java.util.concurrent.Callable;
 
 /** Benchmarks, one subcommand each; every figure is one JSON line on stdout. */
 @Command(name = "bench", description = "Benchmarks: one JSON line per figure {name, value, unit, config}.",
-        subcommands = {BenchCommand.Prep.class})
+        subcommands = {BenchCommand.Prep.class, ModelBenchCommands.TrainStep.class,
+                ModelBenchCommands.Forward.class, ModelBenchCommands.Peer.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

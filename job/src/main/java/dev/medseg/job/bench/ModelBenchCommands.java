@@ -1,0 +1,123 @@
+package dev.medseg.job.bench;
+
+import dev.medseg.job.cli.UserError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** The picocli subcommands of {@code bench} for the models; each figure is one JSON line on stdout, progress on stderr. */
+public final class ModelBenchCommands {
+    private ModelBenchCommands() {}
+
+    /** Runs each setting in a child JVM, or here with {@code --in-process}. */
+    static List<BenchLine> runOurs(ModelBenchOptions o, List<BenchSettings> runs, CommandLine cl) {
+        PrintWriter out = cl.getOut(), err = cl.getErr();
+        List<BenchLine> all = new ArrayList<>();
+        for (BenchSettings s : runs) {
+            var print = (java.util.function.Consumer<BenchLine>) l -> {
+                out.println(l.toJson());
+                out.flush();
+            };
+            java.util.function.Consumer<String> log = m -> {
+                err.println(m);
+                err.flush();
+            };
+            try {
+                all.addAll(o.inProcess ? ModelBenchmark.run(s, o.opProfile, print, log)
+                        : ChildJvm.run(o.childArgumentsOf(s), print, log));
+            } catch (BenchException e) {
+                throw new UserError(e.getMessage(), e);
+            }
+        }
+        return all;
+    }
+
+    /** {@code bench train-step}: seconds per SGD step, images/s, GFLOP/s and peak memory. */
+    @Command(name = "train-step", description = "One training step (forward + backward + SGD momentum update) at fp32: "
+            + "median s/step, images/s, achieved GFLOP/s and peak RSS, each model in a fresh JVM.")
+    public static final class TrainStep implements Callable<Integer> {
+        @Mixin ModelBenchOptions options;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            runOurs(options, options.settings(BenchSettings.Mode.TRAIN_STEP), spec.commandLine());
+            return 0;
+        }
+    }
+
+    /** {@code bench forward}: eval-mode inference throughput and peak memory. */
+    @Command(name = "forward", description = "Eval-mode forward at fp32: median s/batch, images/s, achieved GFLOP/s "
+            + "and peak RSS, each model in a fresh JVM.")
+    public static final class Forward implements Callable<Integer> {
+        @Mixin ModelBenchOptions options;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            runOurs(options, options.settings(BenchSettings.Mode.FORWARD), spec.commandLine());
+            return 0;
+        }
+    }
+
+    /** {@code bench peer}: ours and the PyTorch peer back to back, then ours/peer ratio lines. */
+    @Command(name = "peer", description = "Side by side: our benchmark, then the official PyTorch TransUNet "
+            + "(transunet_step.py) with the same settings, then ratio lines ours/peer.")
+    public static final class Peer implements Callable<Integer> {
+        @Mixin ModelBenchOptions options;
+        @Option(names = "--mode", defaultValue = "train-step", description = "train-step, forward or both (default ${DEFAULT-VALUE}).")
+        String mode;
+        @Option(names = "--peer-dir", defaultValue = "/tmp/TransUNet", paramLabel = "DIR",
+                description = "The official TransUNet checkout (default ${DEFAULT-VALUE}).")
+        Path peerDir;
+        @Option(names = "--peer-script", defaultValue = "../shared/peers/transunet_step.py", paramLabel = "FILE",
+                description = "transunet_step.py, with shim/ beside it (default ${DEFAULT-VALUE}).")
+        Path peerScript;
+        @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default ${DEFAULT-VALUE}).")
+        Path python;
+        @Option(names = "--threads", defaultValue = "2", description = "The peer's torch threads (default ${DEFAULT-VALUE}).")
+        int threads;
+        @Option(names = "--peer-only", description = "Run only the peer (no ratios).")
+        boolean peerOnly;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            List<BenchSettings.Mode> modes = switch (mode) {
+                case "train-step" -> List.of(BenchSettings.Mode.TRAIN_STEP);
+                case "forward" -> List.of(BenchSettings.Mode.FORWARD);
+                case "both" -> List.of(BenchSettings.Mode.TRAIN_STEP, BenchSettings.Mode.FORWARD);
+                default -> throw new UserError("--mode must be train-step, forward or both, got '" + mode + "'");
+            };
+            if (threads < 1 || threads > 256) throw new UserError("--threads must be in [1, 256], got " + threads);
+            PeerBenchmark peer = new PeerBenchmark(python, peerScript, peerDir, threads, 3600);
+            String why = peer.unavailableReason();
+            if (why != null) throw new UserError("peer not available: " + why);
+            CommandLine cl = spec.commandLine();
+            PrintWriter out = cl.getOut();
+            var print = (java.util.function.Consumer<BenchLine>) l -> {
+                out.println(l.toJson());
+                out.flush();
+            };
+            for (BenchSettings.Mode m : modes) {
+                for (BenchSettings s : options.settings(m)) {
+                    try {
+                        List<BenchLine> ours = peerOnly ? List.of() : runOurs(options, List.of(s), cl);
+                        List<BenchLine> theirs = peer.run(s, print, e -> cl.getErr().println(e));
+                        PeerBenchmark.ratios(ours, theirs, print);
+                    } catch (BenchException e) {
+                        throw new UserError(e.getMessage(), e);
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.medseg.job.bench;
+
+import dev.medseg.job.cli.UserError;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Options shared by the model benchmarks ({@code train-step}, {@code forward}, {@code peer}). */
+public final class ModelBenchOptions {
+    @Option(names = "--model", defaultValue = "both", description = "transunet, llm-transunet or both (default ${DEFAULT-VALUE}).")
+    String model;
+    @Option(names = "--batch", defaultValue = "2", description = "Images per step (default ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--size", defaultValue = "256", description = "Image side in pixels (default ${DEFAULT-VALUE}).")
+    int size;
+    @Option(names = "--classes", defaultValue = "9", description = "Output classes (default ${DEFAULT-VALUE}, Synapse).")
+    int classes;
+    @Option(names = "--steps", defaultValue = "3", description = "Timed steps; the median is reported (default ${DEFAULT-VALUE}).")
+    int steps;
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps first (default ${DEFAULT-VALUE}).")
+    int warmup;
+    @Option(names = "--tiny", description = "The test-size model at 64 px (a quick smoke run; figures mean nothing).")
+    boolean tiny;
+    @Option(names = "--op-profile", defaultValue = "0", paramLabel = "N",
+            description = "Also time every op and print the N op types that take longest, plus the time outside ops.")
+    int opProfile;
+    @Option(names = "--in-process", description = "Run in this JVM instead of one fresh JVM per model "
+            + "(peak memory then mixes models).")
+    boolean inProcess;
+
+    /** The runs these options ask for, one per model, in the given mode; usage errors as {@link UserError}. */
+    public List<BenchSettings> settings(BenchSettings.Mode mode) {
+        List<BenchModel> models;
+        try {
+            models = BenchModel.parseList(model);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--model: " + e.getMessage());
+        }
+        if (opProfile < 0 || opProfile > 1000) throw new UserError("--op-profile must be in [0, 1000], got " + opProfile);
+        int s = tiny && size == 256 ? 64 : size; // --tiny alone means a 64 px smoke run
+        List<BenchSettings> out = new ArrayList<>();
+        try {
+            for (BenchModel m : models) out.add(new BenchSettings(m, mode, batch, s, classes, steps, warmup, tiny));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        return out;
+    }
+
+    /** The child JVM's arguments for {@code s}, with this run's profiling option. */
+    List<String> childArgumentsOf(BenchSettings s) {
+        List<String> a = childArguments(s);
+        if (opProfile > 0) a.addAll(a.size() - 1, List.of("--op-profile", Integer.toString(opProfile)));
+        return a;
+    }
+
+    /** The arguments that make a child JVM run exactly {@code s} in-process. */
+    static List<String> childArguments(BenchSettings s) {
+        List<String> a = new ArrayList<>(List.of("bench", s.mode() == BenchSettings.Mode.TRAIN_STEP ? "train-step" : "forward",
+                "--model", s.model().id(), "--batch", "" + s.batch(), "--size", "" + s.size(), "--classes", "" + s.classes(),
+                "--steps", "" + s.steps(), "--warmup", "" + s.warmup()));
+        if (s.tiny()) a.add("--tiny");
+        a.add("--in-process");
+        return a;
+    }
+}

@@ -1,0 +1,106 @@
+package dev.medseg.job.bench;
+
+import dev.medseg.job.cli.Medseg;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Argument handling of the model benchmarks (no benchmark is run). */
+class ModelBenchCommandsTest {
+    record Run(int exit, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cl = Medseg.commandLine();
+        var out = new StringWriter();
+        var err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    static ModelBenchOptions parse(String... args) {
+        ModelBenchOptions o = new ModelBenchOptions();
+        new CommandLine(o).parseArgs(args);
+        return o;
+    }
+
+    @Test
+    void benchListsTheModelSubcommandsBesidePrep() {
+        var bench = Medseg.commandLine().getSubcommands().get("bench");
+        assertEquals(List.of("prep", "train-step", "forward", "peer"), List.copyOf(bench.getSubcommands().keySet()));
+        Run r = run("bench");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("missing benchmark: choose one of prep, train-step, forward, peer"), r.err());
+    }
+
+    @Test
+    void defaultsAreBothModelsAt256Batch2ThreeStepsOneWarmup() {
+        List<BenchSettings> s = parse().settings(BenchSettings.Mode.TRAIN_STEP);
+        assertEquals(List.of(BenchModel.TRANSUNET, BenchModel.LLM_TRANSUNET), s.stream().map(BenchSettings::model).toList());
+        BenchSettings a = s.get(0);
+        assertEquals(List.of(2, 256, 9, 3, 1, false), List.of(a.batch(), a.size(), a.classes(), a.steps(), a.warmup(), a.tiny()));
+        assertEquals("train_step.transunet", a.prefix());
+        assertEquals(4096, s.get(1).model().config(256, 9, false).llm().orElseThrow().dim());
+    }
+
+    @Test
+    void tinyMeans64PixelsOfTheTestModelUnlessASizeIsGiven() {
+        BenchSettings t = parse("--tiny", "--model", "llm-transunet").settings(BenchSettings.Mode.FORWARD).get(0);
+        assertEquals(64, t.size());
+        assertTrue(t.tiny());
+        assertEquals(64, t.model().config(t.size(), 9, true).llm().orElseThrow().dim());
+        assertEquals(128, parse("--tiny", "--size", "128").settings(BenchSettings.Mode.FORWARD).get(0).size());
+    }
+
+    @Test
+    void childArgumentsReproduceTheSettingsInProcess() {
+        BenchSettings s = new BenchSettings(BenchModel.LLM_TRANSUNET, BenchSettings.Mode.FORWARD, 4, 128, 2, 5, 2, true);
+        List<String> a = ModelBenchOptions.childArguments(s);
+        assertEquals(List.of("bench", "forward", "--model", "llm-transunet", "--batch", "4", "--size", "128", "--classes",
+                "2", "--steps", "5", "--warmup", "2", "--tiny", "--in-process"), a);
+        ModelBenchOptions back = parse(a.subList(2, a.size()).toArray(String[]::new));
+        assertTrue(back.inProcess);
+        assertEquals(List.of(s), back.settings(BenchSettings.Mode.FORWARD));
+    }
+
+    @Test
+    void childCommandIsThisJavaWithItsFlagsAndClassPath() {
+        List<String> c = ChildJvm.command(List.of("bench", "forward"));
+        assertTrue(c.get(0).endsWith("java"), c.get(0));
+        int cp = c.indexOf("-cp");
+        assertEquals(System.getProperty("java.class.path"), c.get(cp + 1));
+        assertEquals(List.of(ChildJvm.MAIN, "bench", "forward"), c.subList(cp + 2, c.size()));
+    }
+
+    @Test
+    void badArgumentsAreUsageErrorsNamingTheOption() {
+        Run r1 = run("bench", "train-step", "--model", "unet");
+        assertEquals(2, r1.exit());
+        assertTrue(r1.err().contains("--model: unknown model 'unet' (transunet | llm-transunet | both)"), r1.err());
+        Run r2 = run("bench", "forward", "--size", "250");
+        assertEquals(2, r2.exit());
+        assertTrue(r2.err().contains("--size must be a multiple of 16"), r2.err());
+        Run r3 = run("bench", "train-step", "--steps", "0");
+        assertEquals(2, r3.exit());
+        assertTrue(r3.err().contains("--steps must be in [1, 1000], got 0"), r3.err());
+        Run r4 = run("bench", "peer", "--mode", "sideways");
+        assertEquals(2, r4.exit());
+        assertTrue(r4.err().contains("--mode must be train-step, forward or both"), r4.err());
+        assertEquals("", r1.out() + r2.out() + r3.out() + r4.out());
+    }
+
+    @Test
+    void peerWithoutACheckoutSaysWhatIsMissing(@org.junit.jupiter.api.io.TempDir Path dir) {
+        Run r = run("bench", "peer", "--peer-dir", dir.toString(), "--python", "/bin/sh", "--peer-script", "/bin/sh");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("peer not available: no TransUNet checkout at " + dir), r.err());
+        Run r2 = run("bench", "peer", "--python", dir.resolve("nope").toString());
+        assertTrue(r2.err().contains("no python interpreter at"), r2.err());
+    }
+}
