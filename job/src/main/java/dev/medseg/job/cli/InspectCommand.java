@@ -57,6 +57,15 @@ final class InspectCommand implements Callable<Integer> {
         if (limit < 1) {
             throw new UserError("--limit must be >= 1, got " + limit);
         }
+        // The original contract, `inspect --runs DIR... "SQL"`: a last value that is no directory but reads like a
+        // query is the query.
+        if (sql == null && table == null && runs.size() > 1) {
+            String last = runs.get(runs.size() - 1).toString();
+            if (!Files.isDirectory(runs.get(runs.size() - 1)) && last.trim().contains(" ")) {
+                sql = last;
+                runs = runs.subList(0, runs.size() - 1);
+            }
+        }
         List<String> dirs = new ArrayList<>();
         for (Path r : runs) {
             if (!Files.isDirectory(r)) {

@@ -62,6 +62,15 @@ class InspectCommandTest {
     }
 
     @Test
+    void theOriginalContractFormTakesTheQueryAfterTheRuns() {
+        var r = medseg("inspect", "--format", "csv", "--runs", base, llm,
+                "SELECT run_id, count(*) AS n FROM case_metrics GROUP BY run_id ORDER BY run_id");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("run_id,n\nbase,"), r.out());
+        assertTrue(r.out().contains("\nllm,"), r.out());
+    }
+
+    @Test
     void tableOptionPrintsAViewAndAlignedTextIsTheDefault() {
         var r = medseg("inspect", "--run", base, "--run", llm, "--sql",
                 "SELECT r.run_id, r.status, count(t.round) AS rounds FROM runs r LEFT JOIN train_rounds t USING (run_id) "
