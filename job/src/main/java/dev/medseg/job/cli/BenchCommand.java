@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 
 /** Benchmarks, one subcommand each; every figure is one JSON line on stdout. */
 @Command(name = "bench", description = "Benchmarks: one JSON line per figure {name, value, unit, config}.",
-        subcommands = {BenchCommand.Prep.class, ModelBenchCommands.TrainStep.class,
+        subcommands = {BenchCommand.Prep.class, BenchCommand.Hd95.class, ModelBenchCommands.TrainStep.class,
                 ModelBenchCommands.Forward.class, ModelBenchCommands.Peer.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -61,6 +61,67 @@ final class BenchCommand implements Runnable {
             });
             spec.commandLine().getErr().println("bench prep: generated tree and outputs kept in " + dir);
             return 0;
+        }
+    }
+
+    /**
+     * {@code bench hd95}: medpy-exact HD95 of a 512×512×200 pair (two overlapping, shifted ellipsoids with a rough
+     * surface) on one thread, the median of {@code --repeat} runs. Issue 6's target is 2 s.
+     */
+    @Command(name = "hd95", description = "Seconds for one HD95 (voxel and mm) of a 512x512xD mask pair on one core.")
+    static final class Hd95 implements Callable<Integer> {
+        @Option(names = "--depth", defaultValue = "200") int depth;
+        @Option(names = "--size", defaultValue = "512") int size;
+        @Option(names = "--repeat", defaultValue = "3") int repeat;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (size < 8 || size > 2048 || depth < 1 || depth > 2048 || repeat < 1 || repeat > 50) {
+                throw new UserError("--size in [8, 2048], --depth in [1, 2048], --repeat in [1, 50]");
+            }
+            var grid = new dev.medseg.model.metrics.Grid(size, size, depth);
+            var a = ellipsoid(grid, 0.5, 0.5, 0.5, 0.30, 0.22, 0.35, 1);
+            var b = ellipsoid(grid, 0.53, 0.48, 0.52, 0.28, 0.24, 0.33, 2);
+            double[] seconds = new double[repeat];
+            double hd = 0, hdMm = 0;
+            for (int i = 0; i < repeat; i++) {
+                long t0 = System.nanoTime();
+                hd = dev.medseg.model.metrics.SurfaceDistances.between(a, b, dev.medseg.model.metrics.Spacing.UNIT).hd95();
+                hdMm = dev.medseg.model.metrics.SurfaceDistances.between(a, b,
+                        new dev.medseg.model.metrics.Spacing(0.7, 0.7, 3.0)).hd95();
+                seconds[i] = (System.nanoTime() - t0) / 1e9 / 2;
+            }
+            java.util.Arrays.sort(seconds);
+            var config = new java.util.LinkedHashMap<String, Object>();
+            config.put("grid", size + "x" + size + "x" + depth);
+            config.put("foreground_voxels", a.count() + "+" + b.count());
+            config.put("hd95_voxel", hd);
+            config.put("hd95_mm", hdMm);
+            config.put("threads", 1);
+            config.put("repeat", repeat);
+            config.put("target_seconds", 2.0);
+            spec.commandLine().getOut().println(new dev.medseg.job.bench.BenchLine("metrics.hd95.seconds",
+                    seconds[repeat / 2], "s", config).toJson());
+            return 0;
+        }
+
+        /** An ellipsoid (centre and radii as fractions of the grid) with a seeded rough surface. */
+        static dev.medseg.model.metrics.BinaryMask ellipsoid(dev.medseg.model.metrics.Grid g, double cx, double cy,
+                                                            double cz, double rx, double ry, double rz, long seed) {
+            var bits = new java.util.BitSet(g.size());
+            var rnd = new java.util.SplittableRandom(seed);
+            for (int z = 0; z < g.nz(); z++) {
+                for (int y = 0; y < g.ny(); y++) {
+                    for (int x = 0; x < g.nx(); x++) {
+                        double dx = (x / (double) g.nx() - cx) / rx, dy = (y / (double) g.ny() - cy) / ry;
+                        double dz = (z / (double) g.nz() - cz) / rz;
+                        double r = dx * dx + dy * dy + dz * dz;
+                        if (r < 0.95 || (r < 1.05 && rnd.nextDouble() < 0.5)) bits.set(g.index(x, y, z));
+                    }
+                }
+            }
+            return dev.medseg.model.metrics.BinaryMask.of(g, bits);
         }
     }
 }

@@ -9,7 +9,7 @@ import dev.medseg.data.prep.PrepJob;
 import dev.medseg.data.prep.PrepOptions;
 import dev.medseg.data.prep.PrepSummary;
 import dev.medseg.job.config.Settings;
-import org.apache.spark.sql.SparkSession;
+import dev.medseg.job.eval.CommandSpark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,14 +54,10 @@ final class PrepCommand implements Callable<Integer> {
             throw new UserError("--input " + input + " is not a directory");
         }
         var err = spec.commandLine().getErr();
-        SparkSession.Builder builder = SparkSession.builder().appName("medseg prep " + options.dataset());
-        if (System.getProperty("spark.master") == null) {
-            builder.master("local[*]"); // bin/medseg without spark-submit
-        }
-        SparkSession spark = builder.getOrCreate();
         PrepSummary summary;
-        try {
-            summary = PrepJob.run(spark, options, line -> {
+        // The command's session: spark-submit's or an embedding program's if there is one (never stopped here).
+        try (CommandSpark session = CommandSpark.start("prep " + options.dataset())) {
+            summary = PrepJob.run(session.spark(), options, line -> {
                 err.println(line);
                 err.flush();
             });
@@ -71,8 +67,6 @@ final class PrepCommand implements Callable<Integer> {
                 return EXIT_REJECTED;
             }
             throw new UserError(e.getMessage(), e);
-        } finally {
-            spark.stop();
         }
         spec.commandLine().getOut().printf("prep %s: %d slices of %d cases written to %s (%s)%n", summary.dataset(),
                 summary.slicesWritten(), summary.casesWritten(), summary.output(), summary.slicesBySplit());

@@ -110,6 +110,10 @@ public final class TrainJob {
                         + "%d epochs = %d steps, averaging every %d: %d rounds", dataset, ts.trainSplit(), trainCount,
                 ts.workers(), ts.batchSizePerWorker(), itersPerEpoch, ts.epochs(), totalIters, ts.averagingFrequency(), totalRounds));
 
+        if (model.llm().isPresent() && spec.llmCheckpoint().isEmpty()) {
+            progress.accept("train: warning: model.llm.checkpoint is empty, so the frozen LLM block has random weights "
+                    + "(fine for demos and tests; for the paper's models extract LLaMA layer 31, see README)");
+        }
         // Build (or load) the model on an executor: that is where the frozen block lives.
         Init init = initialise(jsc, spec, ts);
         TrainState state = init.state();
