@@ -76,6 +76,16 @@ public final class TrainJob {
         ModelConfig model = spec.model();
         TrainSettings ts = spec.train();
         ts.loss().checkClasses(model.numClasses());
+        if (model.llm().isPresent() && !spec.llmCheckpoint().isEmpty() && isLocal(spec.llmCheckpoint())) {
+            // A block that does not fit the config must stop the run here, not in every executor's first task.
+            try {
+                String loc = spec.llmCheckpoint();
+                Path local = loc.startsWith("file:") ? Path.of(java.net.URI.create(loc)) : Path.of(loc);
+                dev.medseg.model.LlmWeights.check(local, spec.llmLayer(), model.llm().get());
+            } catch (dev.medseg.model.io.CheckpointFormatException e) {
+                throw new UserError("model.llm.checkpoint: " + e.getMessage(), e);
+            }
+        }
         String configText = ConfigLoader.render(config);
         if (resume) {
             String saved = run.readText(RunDirectory.CONFIG).orElseThrow(() ->
@@ -257,6 +267,10 @@ public final class TrainJob {
             }
         }
         return new Init(t.state(), t.params(), t.buffers());
+    }
+
+    private static boolean isLocal(String location) {
+        return !location.contains(":/") || location.startsWith("file:");
     }
 
     /** Keys a resumed run may change: they do not alter the training trajectory. */

@@ -178,6 +178,12 @@ class TrainJobTest {
         var e5 = assertThrows(UserError.class, () -> train(config("train.loss=ce-dice", "model.numClasses=2",
                 "train.dataset=phantom"), run, true));
         assertTrue(e5.getMessage().contains("resolved.conf"), e5.getMessage());
+        Path block = dir.resolve("wrong-block.safetensors");
+        assertEquals(0, dev.medseg.job.cli.Medseg.commandLine().execute("llm", "random", "--dim", "16", "--heads", "4",
+                "--ffn", "32", "--output", block.toString()));
+        var e6 = assertThrows(UserError.class, () -> train(config("model.llm.enabled=true", "model.llm.dim=16",
+                "model.llm.heads=4", "model.llm.kvHeads=4", "model.llm.ffnDim=24", "model.llm.checkpoint=" + block), run, false));
+        assertTrue(e6.getMessage().contains("feed_forward.w1.weight") && e6.getMessage().contains("needs [24, 16]"), e6.getMessage());
         assertFalse(Files.exists(run), "nothing may be written for bad input");
     }
 }
