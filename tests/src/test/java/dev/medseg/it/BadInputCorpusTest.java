@@ -92,7 +92,8 @@ class BadInputCorpusTest {
 
     @TestFactory
     Stream<DynamicTest> tensorReadersRejectEveryBadFile() {
-        return each("tensors", f -> rejects(f, CheckpointFormatException.class, () -> readEveryTensor(f)));
+        return Stream.of("npy", "npz", "pth", "safetensors").flatMap(folder ->
+                each(folder, f -> rejects(f, CheckpointFormatException.class, () -> readEveryTensor(f))));
     }
 
     @TestFactory
