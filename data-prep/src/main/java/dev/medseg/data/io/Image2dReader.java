@@ -8,12 +8,18 @@ import java.awt.image.DataBuffer;
 import java.awt.image.DirectColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -39,6 +45,10 @@ public final class Image2dReader {
 
     /** Default pixel limit: 50 megapixels (ISIC's largest images are about 30). */
     public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    /** Deflate cannot compress better than about 1032:1. */
+    private static final double MAX_DEFLATE_RATIO = 1032;
 
     /** How {@link #readMask(Path, MaskRule)} decides foreground from a pixel's colour channels. */
     public enum MaskRule {
@@ -121,6 +131,9 @@ public final class Image2dReader {
                     throw new ImageFormatException(path, format + " header declares " + width + "x" + height
                             + " = " + (long) width * height + " pixels, over the limit of " + maxPixels);
                 }
+                if (format.equalsIgnoreCase("png")) {
+                    checkPngChunks(path); // before read(0) allocates the raster
+                }
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 BufferedImage image = reader.read(0);
@@ -141,6 +154,88 @@ public final class Image2dReader {
         } catch (IOException e) {
             throw new ImageFormatException(path, "I/O error: " + e, e);
         }
+    }
+
+    /**
+     * ImageIO's PNG decoder neither checks chunk CRCs nor notices that the IDAT data is far too short for the
+     * declared size (it allocates the whole raster first). Walk the chunks once: every CRC must match, the file
+     * must reach IEND, and the IDAT bytes must be able to inflate to the declared rows (deflate's best ratio is
+     * about 1032:1), so a corrupt or truncated file is refused before any pixel memory is allocated.
+     */
+    private static void checkPngChunks(Path path) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+            if (!Arrays.equals(in.readNBytes(8), PNG_SIGNATURE)) {
+                return; // ImageIO chose its PNG reader on a prefix only; it reports the bad signature itself
+            }
+            CRC32 crc = new CRC32();
+            byte[] buf = new byte[8192];
+            double declaredRawBytes = -1;
+            long idatBytes = 0;
+            while (true) {
+                byte[] head = in.readNBytes(8);
+                if (head.length < 8) {
+                    throw pngError(path, "PNG ends before its IEND chunk (truncated)");
+                }
+                long length = ByteBuffer.wrap(head, 0, 4).getInt() & 0xFFFFFFFFL;
+                String type = new String(head, 4, 4, StandardCharsets.ISO_8859_1);
+                if (length > Integer.MAX_VALUE) {
+                    throw pngError(path, "PNG chunk " + type + " declares " + length + " bytes");
+                }
+                crc.reset();
+                crc.update(head, 4, 4);
+                byte[] ihdr = new byte[13];
+                for (long left = length; left > 0; ) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    if (n < 0) {
+                        throw pngError(path, "PNG chunk " + type + " truncated: " + (length - left)
+                                + " of " + length + " bytes present");
+                    }
+                    if (type.equals("IHDR") && length == 13) {
+                        System.arraycopy(buf, 0, ihdr, (int) (13 - left), n);
+                    }
+                    crc.update(buf, 0, n);
+                    left -= n;
+                }
+                byte[] stored = in.readNBytes(4);
+                if (stored.length < 4) {
+                    throw pngError(path, "PNG chunk " + type + " truncated before its CRC");
+                }
+                if ((ByteBuffer.wrap(stored).getInt() & 0xFFFFFFFFL) != crc.getValue()) {
+                    throw pngError(path, "PNG chunk " + type + " fails its CRC check (corrupt file)");
+                }
+                if (type.equals("IHDR") && length == 13) {
+                    declaredRawBytes = pngRawBytes(ihdr);
+                } else if (type.equals("IDAT")) {
+                    idatBytes += length;
+                } else if (type.equals("IEND")) {
+                    break;
+                }
+            }
+            if (declaredRawBytes > (idatBytes + 1) * MAX_DEFLATE_RATIO) {
+                throw pngError(path, "PNG image data of " + idatBytes + " bytes cannot inflate to the "
+                        + (long) declaredRawBytes + " bytes its header declares (truncated or corrupt)");
+            }
+        }
+    }
+
+    private static ImageFormatException pngError(Path path, String detail) {
+        return new ImageFormatException(path, "cannot decode png (corrupt or truncated?): " + detail);
+    }
+
+    /** Filtered bytes of a non-interlaced image (interlaced ones need more), or -1 for a colour type ImageIO refuses. */
+    private static double pngRawBytes(byte[] ihdr) {
+        ByteBuffer b = ByteBuffer.wrap(ihdr);
+        double width = b.getInt(0) & 0xFFFFFFFFL;
+        double height = b.getInt(4) & 0xFFFFFFFFL;
+        int depth = ihdr[8];
+        int samples = switch (ihdr[9]) {
+            case 0, 3 -> 1;
+            case 2 -> 3;
+            case 4 -> 2;
+            case 6 -> 4;
+            default -> -1;
+        };
+        return samples < 0 ? -1 : height * (1 + Math.ceil(width * samples * depth / 8.0));
     }
 
     private static Image2d toImage2d(BufferedImage image, Path path) {

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
@@ -45,6 +46,8 @@ public final class NiftiReader {
     public static final long DEFAULT_MAX_VOXELS = 1L << 30;
 
     private static final int CHUNK_BYTES = 1 << 20;
+    /** First allocation for a compressed frame (4 MB of floats); see {@link Frame#initialCapacity()}. */
+    private static final int INITIAL_COMPRESSED_VOXELS = 1 << 20;
 
     private final long maxVoxels;
 
@@ -79,9 +82,15 @@ public final class NiftiReader {
     /** Reads frame {@code frame} (0-based, dim[4]) of a 4-D image, or the image itself when 2-D/3-D and frame is 0. */
     public Volume read(Path path, int frame) {
         Frame f = readFrame(path, frame);
-        float[] out = new float[(int) f.header.frameVoxels()];
-        f.decode((buffer, voxel, count) -> decodeFloats(f.header, buffer, out, voxel, count));
-        return new Volume(out, f.header.geometry(), typeName(f.header), f.dataPath.toString());
+        int voxels = (int) f.header.frameVoxels();
+        float[][] out = {new float[f.initialCapacity()]};
+        f.decode((buffer, voxel, count) -> {
+            if (voxel + count > out[0].length) {
+                out[0] = Arrays.copyOf(out[0], grownCapacity(out[0].length, voxel + count, voxels));
+            }
+            decodeFloats(f.header, buffer, out[0], voxel, count);
+        });
+        return new Volume(out[0], f.header.geometry(), typeName(f.header), f.dataPath.toString());
     }
 
     /** Reads a 2-D or 3-D label map as exact non-negative integer ids. */
@@ -92,9 +101,24 @@ public final class NiftiReader {
     /** Reads frame {@code frame} of a 4-D label map (or a 2-D/3-D one with frame 0) as exact integer ids. */
     public LabelVolume readLabels(Path path, int frame) {
         Frame f = readFrame(path, frame);
-        int[] out = new int[(int) f.header.frameVoxels()];
-        f.decode((buffer, voxel, count) -> decodeLabels(f, buffer, out, voxel, count));
-        return new LabelVolume(out, f.header.geometry(), typeName(f.header), f.dataPath.toString());
+        int voxels = (int) f.header.frameVoxels();
+        int[][] out = {new int[f.initialCapacity()]};
+        f.decode((buffer, voxel, count) -> {
+            if (voxel + count > out[0].length) {
+                out[0] = Arrays.copyOf(out[0], grownCapacity(out[0].length, voxel + count, voxels));
+            }
+            decodeLabels(f, buffer, out[0], voxel, count);
+        });
+        return new LabelVolume(out[0], f.header.geometry(), typeName(f.header), f.dataPath.toString());
+    }
+
+    /** Doubles {@code capacity} until it holds {@code needed} voxels, never past the frame's {@code voxels}. */
+    static int grownCapacity(int capacity, int needed, int voxels) {
+        long c = Math.max(capacity, 1);
+        while (c < needed) {
+            c *= 2;
+        }
+        return (int) Math.min(c, voxels);
     }
 
     private interface ChunkDecoder {
@@ -103,6 +127,16 @@ public final class NiftiReader {
 
     /** An open data stream positioned at the start of the requested frame. */
     private record Frame(NiftiHeader header, Path dataPath, InputStream data, boolean compressed, boolean last) {
+
+        /**
+         * Voxels to allocate before any data is read. An uncompressed file was checked against its size, so the
+         * whole frame is there; a gzip stream's length is unknown until it is read, so a tiny .nii.gz declaring a
+         * frame of 10^9 voxels must not cost 4 GB up front: start small and grow as data actually arrives.
+         */
+        int initialCapacity() {
+            long voxels = header.frameVoxels();
+            return (int) (compressed ? Math.min(voxels, INITIAL_COMPRESSED_VOXELS) : voxels);
+        }
 
         void decode(ChunkDecoder decoder) {
             int bytesPerVoxel = header.datatype().bytes();

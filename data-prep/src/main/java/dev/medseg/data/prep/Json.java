@@ -1,99 +1,62 @@
 package dev.medseg.data.prep;
 
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
 
-/** Minimal JSON text writer for the manifest and benchmark lines: maps, lists, strings, numbers, booleans, null. */
+/** JSON text of the manifest and benchmark lines (maps, lists, arrays, strings, numbers, booleans, null), by Jackson. */
 final class Json {
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .addModule(new SimpleModule().addSerializer(Double.class, new FiniteOrNull()))
+            .build();
+    /** Two-space indent and {@code "key": value}, the layout readers of the manifest see. */
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
+            .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
 
     private Json() {
     }
 
     /** The JSON text of a value; maps keep their iteration order. Non-finite numbers become null. */
     static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value, 0, false);
-        return sb.toString();
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+        }
     }
 
-    /** Indented JSON text (two spaces per level). */
+    /** Indented JSON text (two spaces per level), ending with a newline. */
     static String pretty(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value, 0, true);
-        return sb.append('\n').toString();
-    }
-
-    private static void write(StringBuilder sb, Object v, int depth, boolean pretty) {
-        if (v == null) {
-            sb.append("null");
-        } else if (v instanceof String s) {
-            string(sb, s);
-        } else if (v instanceof Boolean b) {
-            sb.append(b);
-        } else if (v instanceof Double || v instanceof Float) {
-            double d = ((Number) v).doubleValue();
-            sb.append(Double.isFinite(d) ? Double.toString(d) : "null");
-        } else if (v instanceof Number n) {
-            sb.append(n.longValue());
-        } else if (v instanceof Map<?, ?> m) {
-            sb.append('{');
-            Iterator<? extends Map.Entry<?, ?>> it = m.entrySet().iterator();
-            while (it.hasNext()) {
-                Map.Entry<?, ?> e = it.next();
-                newline(sb, depth + 1, pretty);
-                string(sb, String.valueOf(e.getKey()));
-                sb.append(pretty ? ": " : ":");
-                write(sb, e.getValue(), depth + 1, pretty);
-                if (it.hasNext()) {
-                    sb.append(',');
-                }
-            }
-            if (!m.isEmpty()) {
-                newline(sb, depth, pretty);
-            }
-            sb.append('}');
-        } else if (v instanceof List<?> l) {
-            sb.append('[');
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) {
-                    sb.append(pretty ? ", " : ",");
-                }
-                write(sb, l.get(i), depth + 1, pretty);
-            }
-            sb.append(']');
-        } else if (v instanceof long[] a) {
-            write(sb, java.util.Arrays.stream(a).boxed().toList(), depth, pretty);
-        } else {
-            string(sb, v.toString());
+        try {
+            return MAPPER.writer(PRETTY).writeValueAsString(value) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
         }
     }
 
-    private static void newline(StringBuilder sb, int depth, boolean pretty) {
-        if (pretty) {
-            sb.append('\n').append("  ".repeat(depth));
-        }
-    }
+    /** JSON has no NaN or infinity: an undefined statistic (e.g. the mean of no pixels) is written as null. */
+    private static final class FiniteOrNull extends StdSerializer<Double> {
+        private static final long serialVersionUID = 1L;
 
-    private static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
+        FiniteOrNull() {
+            super(Double.class);
+        }
+
+        @Override
+        public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
+            if (Double.isFinite(v)) {
+                g.writeNumber(v);
+            } else {
+                g.writeNull();
             }
         }
-        sb.append('"');
     }
 }

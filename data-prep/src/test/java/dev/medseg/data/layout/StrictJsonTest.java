@@ -36,31 +36,33 @@ class StrictJsonTest {
 
     @Test
     void rejectsMalformedInputWithPosition() {
-        assertError("{\"a\": 1,}", "line 1 column 9: expected a string key");
-        assertError("[1, 2,]", "expected a value");
-        assertError("{\"a\": 1\n \"b\": 2}", "line 2 column 2: expected ',' or '}'");
-        assertError("{\"a\": 1, \"a\": 2}", "duplicate key \"a\"");
-        assertError("01", "leading zero");
-        assertError("1.", "digit after decimal point");
-        assertError("-", "expected a digit");
-        assertError("\"abc", "unterminated string");
-        assertError("\"a\nb\"", "control character U+000A");
-        assertError("\"\\x\"", "invalid escape");
+        assertError("{\"a\": 1,}", "line 1 column 9: Unexpected character ('}' (code 125)): was expecting double-quote to start field name");
+        assertError("[1, 2,]", "expected a valid value");
+        assertError("{\"a\": 1\n \"b\": 2}", "line 2 column 2: Unexpected character ('\"' (code 34)): was expecting comma to separate Object entries");
+        assertError("{\"a\": 1, \"a\": 2}", "Duplicate field 'a'");
+        assertError("01", "Leading zeroes not allowed");
+        assertError("1.", "Decimal point not followed by a digit");
+        assertError("-", "No digit following sign");
+        assertError("\"abc", "was expecting closing quote for a string value");
+        assertError("\"a\nb\"", "Illegal unquoted character ((CTRL-CHAR, code 10))");
+        assertError("\"\\x\"", "Unrecognized character escape 'x'");
         assertError("\"\\ud800\"", "without a following low surrogate");
         assertError("\"\\udc00\"", "lone low surrogate");
-        assertError("\"\\u12g4\"", "invalid hex digit");
-        assertError("tru", "expected true");
-        assertError("// c\n1", "unexpected character '/'");
+        assertError("\"\\u12g4\"", "expected a hex-digit for character escape sequence");
+        assertError("tru", "Unrecognized token 'tru'");
+        assertError("// c\n1", "Unexpected character ('/' (code 47))");
         assertError("1 2", "unexpected content after the top-level value");
         assertError("", "unexpected end of input");
-        assertError("1" + "0".repeat(200), "number longer than");
+        assertError("NaN", "Non-standard token 'NaN'");
+        assertError("{'a': 1}", "was expecting double-quote to start field name");
+        assertError("1" + "0".repeat(200), "Number value length (201) exceeds the maximum allowed (100");
     }
 
     @Test
     void deepNestingFailsCleanlyInsteadOfOverflowingTheStack() {
         String deep = "[".repeat(100_000) + "]".repeat(100_000);
         DatasetLayoutException e = assertThrows(DatasetLayoutException.class, () -> StrictJson.parse(deep, "deep.json"));
-        assertTrue(e.getMessage().contains("nesting deeper than " + StrictJson.MAX_DEPTH), e.getMessage());
+        assertTrue(e.getMessage().contains("nesting depth (65) exceeds the maximum allowed (" + StrictJson.MAX_DEPTH), e.getMessage());
         String ok = "[".repeat(StrictJson.MAX_DEPTH) + "]".repeat(StrictJson.MAX_DEPTH);
         assertTrue(StrictJson.parse(ok, "ok") instanceof List);
     }

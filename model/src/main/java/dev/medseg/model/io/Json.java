@@ -1,5 +1,16 @@
 package dev.medseg.model.io;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -10,22 +21,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON (RFC 8259) reader and writer for checkpoint headers, so that no JSON library is needed.
+ * Strict JSON (RFC 8259) for checkpoint headers and index files, on Jackson's streaming parser.
  * Values map to {@code LinkedHashMap<String,Object>} (key order kept, duplicate keys rejected),
  * {@code ArrayList<Object>}, {@code String}, {@code Long} (integers that fit), {@code Double}, {@code Boolean}
- * and {@code null}. Nesting depth is limited, so a hostile header cannot overflow the stack.
+ * and {@code null}. Jackson's {@link StreamReadConstraints} bound nesting, text and number lengths, so a hostile
+ * safetensors header cannot overflow the stack or exhaust the heap; every error is a
+ * {@link CheckpointFormatException} naming the file and the offset.
  */
 public final class Json {
     /** Deeper than any checkpoint header; keeps recursion far from the thread's stack limit. */
     public static final int MAX_DEPTH = 64;
+    /** Longest JSON text accepted, in characters: the safetensors header limit. */
+    public static final long MAX_CHARS = SafetensorsSource.MAX_HEADER_BYTES;
+    /** Longest number literal: real headers hold offsets of at most 20 digits. */
+    static final int MAX_NUMBER_CHARS = 100;
 
-    private final String s;
-    private final String file;
-    private int i;
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_DEPTH)
+                    .maxDocumentLength(MAX_CHARS)
+                    .maxStringLength((int) MAX_CHARS)
+                    .maxNumberLength(MAX_NUMBER_CHARS)
+                    .build())
+            .build();
+    private static final ObjectMapper WRITER = JsonMapper.builder().build();
 
-    private Json(String s, String file) {
-        this.s = s;
-        this.file = file;
+    private Json() {
     }
 
     /** Parses UTF-8 bytes (invalid UTF-8 is rejected); errors name {@code file} and the offset. */
@@ -44,286 +66,71 @@ public final class Json {
 
     /** Parses one JSON value that must make up the whole text (surrounding whitespace allowed). */
     public static Object parse(String text, String file) {
-        Json p = new Json(text, file);
-        p.ws();
-        Object v = p.value(0);
-        p.ws();
-        if (p.i != text.length()) {
-            throw p.fail("unexpected text after the JSON value");
+        JsonParser p;
+        try {
+            p = FACTORY.createParser(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a String source does no I/O
         }
-        return v;
+        try (p) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw fail(file, p.currentLocation(), "unexpected end of JSON");
+            }
+            Object v = value(p, first);
+            if (p.nextToken() != null) {
+                throw fail(file, p.currentTokenLocation(), "unexpected text after the JSON value");
+            }
+            return v;
+        } catch (JsonProcessingException e) {
+            // limit violations carry no location of their own: the parser's position is where it stopped
+            throw fail(file, e.getLocation() != null ? e.getLocation() : p.currentLocation(), e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
-    /** Serialises maps, lists, strings, integral numbers, booleans and null as compact JSON. */
+    /** Serialises maps, lists, strings, numbers, booleans and null as compact JSON. */
     public static String write(Object value) {
-        StringBuilder b = new StringBuilder();
-        write(b, value);
-        return b.toString();
-    }
-
-    private static void write(StringBuilder b, Object v) {
-        if (v == null) {
-            b.append("null");
-        } else if (v instanceof String str) {
-            quote(b, str);
-        } else if (v instanceof Long || v instanceof Integer || v instanceof Boolean) {
-            b.append(v);
-        } else if (v instanceof Map<?, ?> m) {
-            b.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!first) {
-                    b.append(',');
-                }
-                first = false;
-                quote(b, (String) e.getKey());
-                b.append(':');
-                write(b, e.getValue());
-            }
-            b.append('}');
-        } else if (v instanceof List<?> l) {
-            b.append('[');
-            for (int k = 0; k < l.size(); k++) {
-                if (k > 0) {
-                    b.append(',');
-                }
-                write(b, l.get(k));
-            }
-            b.append(']');
-        } else {
-            throw new IllegalArgumentException("cannot write " + v.getClass().getSimpleName() + " as JSON");
+        try {
+            return WRITER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
         }
     }
 
-    private static void quote(StringBuilder b, String str) {
-        b.append('"');
-        for (int k = 0; k < str.length(); k++) {
-            char c = str.charAt(k);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
+    /** Recursion depth is bounded by the parser's nesting limit, checked before each nested token. */
+    private static Object value(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case START_OBJECT -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    m.put(key, value(p, p.nextToken()));
                 }
+                yield m;
             }
-        }
-        b.append('"');
-    }
-
-    private Object value(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw fail("nesting deeper than " + MAX_DEPTH);
-        }
-        char c = peek();
-        return switch (c) {
-            case '{' -> object(depth);
-            case '[' -> array(depth);
-            case '"' -> string();
-            case 't' -> literal("true", Boolean.TRUE);
-            case 'f' -> literal("false", Boolean.FALSE);
-            case 'n' -> literal("null", null);
-            default -> {
-                if (c == '-' || (c >= '0' && c <= '9')) {
-                    yield number();
+            case START_ARRAY -> {
+                List<Object> l = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    l.add(value(p, e));
                 }
-                throw fail(i >= s.length() ? "unexpected end of JSON" : "unexpected character '" + c + "'");
+                yield l;
             }
+            case VALUE_STRING -> p.getText();
+            // beyond 64 bits: a double keeps it as a number, and integer fields reject it
+            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    ? (Object) p.getDoubleValue() : (Object) p.getLongValue(); // casts: no numeric promotion to double
+            case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            default -> throw new IllegalStateException("unexpected token " + t); // the parser never yields others here
         };
     }
 
-    private Map<String, Object> object(int depth) {
-        i++;
-        Map<String, Object> m = new LinkedHashMap<>();
-        ws();
-        if (peek() == '}') {
-            i++;
-            return m;
-        }
-        while (true) {
-            ws();
-            if (peek() != '"') {
-                throw fail("expected a string key");
-            }
-            int at = i;
-            String key = string();
-            ws();
-            expect(':');
-            ws();
-            Object v = value(depth + 1);
-            if (m.containsKey(key)) {
-                i = at;
-                throw fail("duplicate key \"" + key + "\"");
-            }
-            m.put(key, v);
-            ws();
-            if (peek() == ',') {
-                i++;
-            } else if (peek() == '}') {
-                i++;
-                return m;
-            } else {
-                throw fail("expected ',' or '}'");
-            }
-        }
-    }
-
-    private List<Object> array(int depth) {
-        i++;
-        List<Object> l = new ArrayList<>();
-        ws();
-        if (peek() == ']') {
-            i++;
-            return l;
-        }
-        while (true) {
-            ws();
-            l.add(value(depth + 1));
-            ws();
-            if (peek() == ',') {
-                i++;
-            } else if (peek() == ']') {
-                i++;
-                return l;
-            } else {
-                throw fail("expected ',' or ']'");
-            }
-        }
-    }
-
-    private String string() {
-        i++; // opening quote
-        StringBuilder b = new StringBuilder();
-        while (true) {
-            if (i >= s.length()) {
-                throw fail("unterminated string");
-            }
-            char c = s.charAt(i++);
-            if (c == '"') {
-                return b.toString();
-            }
-            if (c < 0x20) {
-                throw fail("control character in string");
-            }
-            if (c != '\\') {
-                b.append(c);
-                continue;
-            }
-            if (i >= s.length()) {
-                throw fail("unterminated escape");
-            }
-            char e = s.charAt(i++);
-            switch (e) {
-                case '"', '\\', '/' -> b.append(e);
-                case 'b' -> b.append('\b');
-                case 'f' -> b.append('\f');
-                case 'n' -> b.append('\n');
-                case 'r' -> b.append('\r');
-                case 't' -> b.append('\t');
-                case 'u' -> {
-                    if (i + 4 > s.length()) {
-                        throw fail("short \\u escape");
-                    }
-                    int cp = 0;
-                    for (int k = 0; k < 4; k++) {
-                        int d = Character.digit(s.charAt(i++), 16);
-                        if (d < 0) {
-                            throw fail("bad hex digit in \\u escape");
-                        }
-                        cp = cp * 16 + d;
-                    }
-                    b.append((char) cp); // surrogate pairs arrive as two escapes and recombine in the String
-                }
-                default -> throw fail("bad escape \\" + e);
-            }
-        }
-    }
-
-    private Object number() {
-        int start = i;
-        if (peek() == '-') {
-            i++;
-        }
-        if (peek() == '0') {
-            i++;
-        } else if (peek() >= '1' && peek() <= '9') {
-            digits();
-        } else {
-            throw fail("bad number");
-        }
-        boolean integral = true;
-        if (peek() == '.') {
-            i++;
-            integral = false;
-            if (digits() == 0) {
-                throw fail("digits expected after '.'");
-            }
-        }
-        if (peek() == 'e' || peek() == 'E') {
-            i++;
-            integral = false;
-            if (peek() == '+' || peek() == '-') {
-                i++;
-            }
-            if (digits() == 0) {
-                throw fail("digits expected in exponent");
-            }
-        }
-        String text = s.substring(start, i);
-        if (integral) {
-            try {
-                return Long.parseLong(text);
-            } catch (NumberFormatException e) {
-                // beyond 64 bits: a double keeps it as a number, and integer fields reject it
-            }
-        }
-        return Double.parseDouble(text);
-    }
-
-    private int digits() {
-        int start = i;
-        while (peek() >= '0' && peek() <= '9') {
-            i++;
-        }
-        return i - start;
-    }
-
-    private Object literal(String word, Object v) {
-        if (!s.startsWith(word, i)) {
-            throw fail("unexpected token");
-        }
-        i += word.length();
-        return v;
-    }
-
-    private void ws() {
-        while (i < s.length()) {
-            char c = s.charAt(i);
-            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-                return;
-            }
-            i++;
-        }
-    }
-
-    private char peek() {
-        return i < s.length() ? s.charAt(i) : '\0';
-    }
-
-    private void expect(char c) {
-        if (peek() != c) {
-            throw fail("expected '" + c + "'");
-        }
-        i++;
-    }
-
-    private CheckpointFormatException fail(String problem) {
-        return new CheckpointFormatException(file, "bad JSON at offset " + i + ": " + problem);
+    private static CheckpointFormatException fail(String file, JsonLocation at, String problem) {
+        long offset = at == null ? -1 : at.getCharOffset();
+        return new CheckpointFormatException(file, "bad JSON at offset " + offset + ": " + problem);
     }
 }

@@ -56,6 +56,13 @@ public final class NpzSource extends AbstractTensorSource {
                 }
             }
         }
+        if (entries.isEmpty()) {
+            // an archive with no arrays is not a checkpoint (e.g. a torch zip without data.pkl): say so, not "0 tensors"
+            int all = zip.size();
+            closeQuietly(zip);
+            throw new CheckpointFormatException(file.toString(), "zip holds no .npy arrays among its " + all
+                    + " entries (not an .npz of arrays, nor a torch.save checkpoint with <archive>/data.pkl)");
+        }
         return new NpzSource(file, zip, entries);
     }
 

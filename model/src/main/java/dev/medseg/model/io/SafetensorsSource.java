@@ -137,9 +137,16 @@ public final class SafetensorsSource extends AbstractTensorSource {
             }
             list.add(tensorInfo(name, e.getValue(), dataSize, where));
         }
-        list.sort(Comparator.comparingLong(TensorInfo::offset)); // file order
+        list.sort(Comparator.comparingLong(TensorInfo::offset).thenComparingLong(TensorInfo::byteLength)); // file order, empty first
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        TensorInfo previous = null;
         for (TensorInfo t : list) {
+            // the format gives each tensor its own bytes; aliased ranges would read one tensor's data as another's
+            if (previous != null && t.offset() < previous.offset() + previous.byteLength()) {
+                throw new CheckpointFormatException(where, t.name(), "data_offsets overlap those of '" + previous.name()
+                        + "' ([" + previous.offset() + ", " + (previous.offset() + previous.byteLength()) + "])");
+            }
+            previous = t;
             tensors.put(t.name(), t);
         }
         return new Header(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));

@@ -51,7 +51,11 @@ final class ShardedSafetensorsSource implements TensorSource {
                 }
                 SafetensorsSource shard = shards.get(shardName);
                 if (shard == null) {
-                    shard = SafetensorsSource.openFile(dir.resolve(shardName));
+                    try {
+                        shard = SafetensorsSource.openFile(dir.resolve(shardName));
+                    } catch (CheckpointFormatException bad) { // name the index too: it is what the user passed
+                        throw new CheckpointFormatException(where, tensor, "shard " + shardName + " is unusable: " + bad.getMessage(), bad);
+                    }
                     shards.put(shardName, shard);
                 }
                 if (shard.info(tensor).isEmpty()) {

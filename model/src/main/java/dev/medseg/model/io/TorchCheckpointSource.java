@@ -92,6 +92,11 @@ public final class TorchCheckpointSource extends AbstractTensorSource {
             }
             Map<String, TensorRef> refs = new LinkedHashMap<>();
             flatten(root, "", refs, java.util.Collections.newSetFromMap(new IdentityHashMap<>()), new int[1], 0, where);
+            if (refs.isEmpty()) {
+                // e.g. a pickled list of numbers: reading it as an empty checkpoint would hide the mistake
+                throw new CheckpointFormatException(where, "holds no tensors (its pickle is a "
+                        + (root == null ? "None" : root.getClass().getSimpleName()) + " without any tensor inside)");
+            }
             Map<String, TensorInfo> infos = new LinkedHashMap<>();
             for (Map.Entry<String, TensorRef> e : refs.entrySet()) {
                 infos.put(e.getKey(), validate(zip, prefix, e.getKey(), e.getValue(), where));

@@ -48,7 +48,8 @@ class JsonTest {
     void deepNestingIsRejectedWithoutStackOverflow() {
         String deep = "[".repeat(100_000) + "]".repeat(100_000);
         CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> Json.parse(deep, "deep.json"));
-        assertTrue(e.getMessage().contains("nesting deeper than " + Json.MAX_DEPTH), e.getMessage());
+        assertTrue(e.getMessage().startsWith("deep.json: bad JSON at offset "), e.getMessage());
+        assertTrue(e.getMessage().contains("nesting depth (65) exceeds the maximum allowed (" + Json.MAX_DEPTH), e.getMessage());
         String ok = "[".repeat(Json.MAX_DEPTH) + "]".repeat(Json.MAX_DEPTH);
         Json.parse(ok, "ok.json");
     }
@@ -59,5 +60,16 @@ class JsonTest {
         assertTrue(assertThrows(CheckpointFormatException.class, () -> Json.parse(bad, "u.json"))
                 .getMessage().contains("not valid UTF-8"));
         assertEquals("\u00e9", Json.parse("\"\u00e9\"".getBytes(StandardCharsets.UTF_8), "u.json"));
+    }
+
+    @Test
+    void duplicateKeysAndLongNumbersAreRefusedByTheParserLimits() {
+        CheckpointFormatException dup = assertThrows(CheckpointFormatException.class,
+                () -> Json.parse("{\"w\": {}, \"w\": {}}", "dup.json"));
+        assertEquals("dup.json: bad JSON at offset 13: Duplicate field 'w'", dup.getMessage().replaceAll("\\s+at \\[.*", ""));
+        CheckpointFormatException num = assertThrows(CheckpointFormatException.class,
+                () -> Json.parse("[" + "9".repeat(Json.MAX_NUMBER_CHARS + 1) + "]", "n.json"));
+        assertTrue(num.getMessage().contains("Number value length (101) exceeds the maximum allowed (100"), num.getMessage());
+        assertEquals(List.of(Long.MAX_VALUE), Json.parse("[9223372036854775807]", "n.json"));
     }
 }

@@ -128,8 +128,13 @@ class SafetensorsTest {
         assertBad(file("{\"t\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8), "data_offsets is not an array of 2 integers");
         assertBad(file("{\"__metadata__\":{\"a\":1}}", 0), "__metadata__ value of \"a\" is not a string");
         assertBad(file("[1]", 0), "header is not a JSON object");
+        assertBad(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12),
+                "tensor 'b': data_offsets overlap those of 'a' ([0, 8])");
+        assertBad(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8), "overlap");
         String deep = "{\"a\":" + "[".repeat(50_000) + "]".repeat(50_000) + "}";
-        assertBad(file(deep, 0), "nesting deeper than");
+        assertBad(file(deep, 0), "nesting depth (65) exceeds the maximum allowed (64");
     }
 
     @Test
