@@ -27,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,6 +141,14 @@ class ClusterFaultsTest {
                 assertTrue(System.nanoTime() < deadline, "no second checkpoint within 5 minutes\n" + ChildJvm.tail(log));
                 Thread.sleep(20);
             }
+            // Aim at the next checkpoint's copy (the hidden file exists for milliseconds); should the polling miss
+            // it, kill once the fourth checkpoint is complete, before the run can end.
+            Path fourth = checkpoints.resolve("round-000003.safetensors");
+            while (!Files.exists(fourth) && inProgress(checkpoints).isEmpty()) {
+                assertTrue(submit.isAlive(), "the run ended before it was killed\n" + ChildJvm.tail(log));
+                assertTrue(System.nanoTime() < deadline, "no fourth checkpoint within 5 minutes\n" + ChildJvm.tail(log));
+                Thread.sleep(1);
+            }
             submit.destroyForcibly();
             assertTrue(submit.waitFor(30, TimeUnit.SECONDS), "the killed driver did not exit");
         } finally {
@@ -158,6 +167,11 @@ class ClusterFaultsTest {
         assertTrue(periodic.size() >= 2, "checkpoints left: " + left);
         for (String name : periodic) assertCompleteCheckpoint(checkpoints.resolve(name), name);
         int newest = Integer.parseInt(periodic.get(periodic.size() - 1).replaceAll("\\D", ""));
+        List<String> interrupted = inProgress(checkpoints);
+        // What a kill in the middle of a copy leaves, for a round later than any complete one: resume must not
+        // take it (whether or not the kill above hit a copy).
+        byte[] complete = Files.readAllBytes(checkpoints.resolve(periodic.get(periodic.size() - 1)));
+        Files.write(checkpoints.resolve(".round-000099.safetensors.inprogress"), Arrays.copyOf(complete, complete.length / 2));
 
         // Resume with the run's own resolved.conf, as users do, on the same cluster (the dead driver's
         // executors are gone or going: the master ends an application whose driver disconnects).
@@ -169,8 +183,9 @@ class ClusterFaultsTest {
         String resumed = Files.readString(resumeLog);
         assertTrue(resumed.contains("train: resuming after round " + newest + " "), ChildJvm.tail(resumeLog));
         assertTrue(resumed.contains("train: done, " + ROUNDS + " rounds"), ChildJvm.tail(resumeLog));
-        System.out.printf("ClusterFaultsTest: driver killed %.1f s after submit with %s in checkpoints/; resumed after round %d in %.1f s%n",
-                killedAt, left, newest, (System.nanoTime() - t1) / 1e9);
+        System.out.printf("ClusterFaultsTest: driver killed %.1f s after submit %s, leaving %s in checkpoints/; resumed after round %d in %.1f s%n",
+                killedAt, interrupted.isEmpty() ? "between checkpoint writes" : "while writing " + interrupted, left, newest,
+                (System.nanoTime() - t1) / 1e9);
 
         assertRunComplete(run);
         TrainRuns.assertSameCheckpoint(reference().resolve("checkpoints/final.safetensors"), checkpoints.resolve(RunDirectory.FINAL));
@@ -218,6 +233,15 @@ class ClusterFaultsTest {
                 return new KilledTask(stderr.getParent().getFileName().toString(), task.get().tid(), job);
             }
             Thread.sleep(10);
+        }
+    }
+
+    /** The hidden files a checkpoint is copied to before it is renamed (empty when none is being written). */
+    static List<String> inProgress(Path checkpoints) throws IOException {
+        try (Stream<Path> s = Files.list(checkpoints)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".") && n.endsWith(".inprogress")).sorted().toList();
+        } catch (java.nio.file.NoSuchFileException notYet) {
+            return List.of();
         }
     }
 
