@@ -1,14 +1,10 @@
 package dev.medseg.it;
 
-import dev.medseg.job.cli.Medseg;
 import dev.medseg.job.tables.ResultTable;
 import dev.medseg.job.tables.ResultTables;
 import dev.medseg.job.tables.RunRecord;
 import dev.medseg.job.tables.TrainRound;
-import dev.medseg.model.io.TensorSource;
-import dev.medseg.model.io.TensorSources;
 import dev.medseg.model.train.ModelCheckpoint;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -18,22 +14,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -53,13 +38,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the cluster run first: the local run overlaps it
 class StandaloneClusterTest {
     @TempDir static Path dir;
-    static Path data, logs;
-    static final Map<String, String> clusterEnv = new HashMap<>();
-    static final List<Process> cluster = new ArrayList<>();
-    static int masterPort, masterUi;
+    static Path data;
+    static LoopbackCluster cluster;
     static Process localProcess;
     static Path localRun;
-    static SparkSession reader;
 
     /** 12 train slices of 32x32 (ISIC-layout phantoms), a tiny TransUNet, 2 workers x batch 2, 2 epochs: 3 rounds. */
     static final List<String> RECIPE = List.of("model.imageSize=32", "model.numClasses=1", "model.inChannels=3",
@@ -81,48 +63,17 @@ class StandaloneClusterTest {
     static void startClusterAndData() throws IOException {
         String why = ChildJvm.notPackaged();
         assumeTrue(why == null, why);
-        logs = Files.createDirectories(dir.resolve("logs"));
-        Path home = Files.createDirectories(dir.resolve("spark-home/jars")).getParent();
-        // The Worker builds executor commands from SPARK_HOME (its jars/ and conf/): an empty one plus
-        // spark.executor.extraClassPath stands in for a Spark install.
-        clusterEnv.put("SPARK_HOME", home.toString());
-        clusterEnv.put("SPARK_LOCAL_IP", "127.0.0.1");
-        clusterEnv.put("SPARK_SCALA_VERSION", "2.13");
-        masterPort = ChildJvm.freePort();
-        masterUi = ChildJvm.freePort();
-        // A shared 2-core machine can stall JVMs for a minute or more: generous liveness timeouts everywhere, so
-        // a slow run stays slow instead of losing its workers or executors.
-        cluster.add(ChildJvm.start(concat(ChildJvm.java(List.of("-Xmx256m", "-Dspark.worker.timeout=600", "-Dspark.network.timeout=600s"),
-                        "org.apache.spark.deploy.master.Master"),
-                "--host", "127.0.0.1", "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(masterUi)),
-                clusterEnv, logs.resolve("master.log")));
-        for (int w = 1; w <= 2; w++) {
-            Path work = Files.createDirectories(dir.resolve("worker" + w));
-            cluster.add(ChildJvm.start(concat(ChildJvm.java(List.of("-Xmx256m", "-Dspark.network.timeout=600s"),
-                            "org.apache.spark.deploy.worker.Worker"),
-                    "--host", "127.0.0.1", "--cores", "1", "--memory", "2g", "--webui-port", "0",
-                    "--work-dir", work.toString(), "spark://127.0.0.1:" + masterPort), clusterEnv, logs.resolve("worker" + w + ".log")));
-        }
-
-        Path raw = dir.resolve("isic");
-        data = dir.resolve("prep");
-        cli("synth", "--layout", "isic2017", "--output", raw.toString(), "--cases", "16", "--size", "32");
-        cli("prep", "--conf", conf().toString(), "--input", raw.toString(), "--output", data.toString(), "prep.imageSize=32");
-
-        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve("submit/local.sh").toString(),
-                "train", "--conf", conf().toString(), "--data", data.toString(), "--output", localRunDir().toString()));
-        cmd.addAll(RECIPE);
-        Map<String, String> env = Map.of("MEDSEG_LOCAL_THREADS", "2", "MEDSEG_DRIVER_HEAP_GB", "1",
-                "MEDSEG_DRIVER_OFFHEAP_GB", "2", "OMP_NUM_THREADS", "1", "SPARK_LOCAL_IP", "127.0.0.1",
-                "MEDSEG_SPARK_CONF", "spark.network.timeout=600s spark.executor.heartbeatInterval=20s");
-        localProcess = ChildJvm.start(cmd, env, logs.resolve("local.log"));
+        cluster = LoopbackCluster.start(dir, 2);
+        data = TrainRuns.prepareIsic(dir, 16);
+        localProcess = TrainRuns.startLocal(TrainRuns.trainArgs(data, localRunDir(), RECIPE), 1,
+                cluster.logs().resolve("local.log"));
     }
 
     @AfterAll
     static void stopAll() {
         if (localProcess != null) ChildJvm.stop(localProcess);
-        for (int i = cluster.size() - 1; i >= 0; i--) ChildJvm.stop(cluster.get(i));
-        if (reader != null) reader.stop();
+        if (cluster != null) cluster.close();
+        TrainRuns.stopSpark();
     }
 
     @Test
@@ -130,7 +81,7 @@ class StandaloneClusterTest {
     void submitLocalScriptTrainsEndToEnd() throws Exception {
         Path run = localRun();
         assertRunComplete(run);
-        List<TrainRound> rounds = rounds(run);
+        List<TrainRound> rounds = TrainRuns.rounds(run);
         assertTrue(rounds.get(ROUNDS - 1).loss() < rounds.get(0).loss(), "loss should fall: " + rounds);
     }
 
@@ -138,35 +89,19 @@ class StandaloneClusterTest {
     @Order(1)
     void twoExecutorJvmsOnAStandaloneClusterEqualLocalMode() throws Exception {
         long t0 = System.nanoTime();
-        awaitWorkers(masterUi, cluster, logs);
+        cluster.awaitWorkers();
         long t1 = System.nanoTime();
         Path run = dir.resolve("cluster-run");
-        String flags = String.join(" ", ChildJvm.flags());
-        List<String> submit = concat(ChildJvm.java(List.of("-Xmx1g", "-Dorg.bytedeco.javacpp.maxbytes=2G"),
-                        "org.apache.spark.deploy.SparkSubmit"),
-                "--master", "spark://127.0.0.1:" + masterPort, "--deploy-mode", "client",
-                "--class", "dev.medseg.job.cli.Medseg",
-                "--conf", "spark.executor.extraClassPath=" + ChildJvm.LIB + "/*",
-                "--conf", "spark.executor.extraJavaOptions=" + flags + " -Dorg.bytedeco.javacpp.maxbytes=1G",
-                "--conf", "spark.driver.extraJavaOptions=" + flags,
-                "--conf", "spark.executor.memory=640m", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
-                // Start only when both executors are up, so each worker's partition trains in its own JVM.
-                "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
-                "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s",
-                "--conf", "spark.ui.enabled=false",
-                "--conf", "spark.network.timeout=600s", "--conf", "spark.executor.heartbeatInterval=20s",
-                ChildJvm.JAR.toString(), "train", "--conf", conf().toString(), "--data", data.toString(),
-                "--output", run.toString());
-        submit.addAll(RECIPE);
-        Path log = logs.resolve("submit.log");
-        int code = ChildJvm.run(submit, clusterEnv, log, Duration.ofMinutes(6));
-        assertEquals(0, code, "SparkSubmit on the cluster failed\n" + ChildJvm.tail(log) + executorLogs());
+        Path log = cluster.logs().resolve("submit.log");
+        int code = ChildJvm.run(cluster.submit(List.of(), TrainRuns.trainArgs(data, run, RECIPE)), cluster.env(), log,
+                Duration.ofMinutes(6));
+        assertEquals(0, code, "SparkSubmit on the cluster failed\n" + ChildJvm.tail(log) + cluster.executorLogs());
         assertTrue(Files.readString(log).contains("train: done, " + ROUNDS + " rounds"), ChildJvm.tail(log));
         System.out.printf("StandaloneClusterTest: workers registered after %.1f s, SparkSubmit train took %.1f s%n",
                 (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
 
         // Two executor JVMs (one per worker) each ran ND4J work.
-        List<Path> stderr = executorStderr();
+        List<Path> stderr = cluster.executorStderr();
         assertEquals(2, stderr.size(), "executor logs: " + stderr);
         for (Path s : stderr) {
             String text = Files.readString(s);
@@ -176,21 +111,16 @@ class StandaloneClusterTest {
         assertRunComplete(run);
 
         // The same parameters, optimizer slots and BatchNorm buffers as local mode, bit for bit.
-        Path a = run.resolve("checkpoints/final.safetensors"), b = localRun().resolve("checkpoints/final.safetensors");
-        assertEquals(ModelCheckpoint.metadata(b).get(ModelCheckpoint.STEP_KEY), ModelCheckpoint.metadata(a).get(ModelCheckpoint.STEP_KEY));
-        try (TensorSource x = TensorSources.open(a); TensorSource y = TensorSources.open(b)) {
-            assertEquals(y.names(), x.names());
-            assertTrue(x.names().size() > 100, "too few tensors: " + x.names().size());
-            List<String> differ = x.names().stream().filter(n -> !java.util.Arrays.equals(x.readRaw(n), y.readRaw(n))).toList();
-            assertTrue(differ.isEmpty(), "cluster and local mode differ in " + differ.size() + " tensors, e.g. " + differ.stream().limit(5).toList());
-        }
-        assertEquals(rounds(localRun()).stream().map(TrainRound::loss).toList(), rounds(run).stream().map(TrainRound::loss).toList());
+        TrainRuns.assertSameCheckpoint(localRun().resolve("checkpoints/final.safetensors"),
+                run.resolve("checkpoints/final.safetensors"));
+        assertEquals(TrainRuns.rounds(localRun()).stream().map(TrainRound::loss).toList(),
+                TrainRuns.rounds(run).stream().map(TrainRound::loss).toList());
     }
 
     /** The local-mode run through submit/local.sh (started by {@link #startClusterAndData}), once finished. */
     static synchronized Path localRun() throws Exception {
         if (localRun != null) return localRun;
-        Path log = logs.resolve("local.log");
+        Path log = cluster.logs().resolve("local.log");
         if (!localProcess.waitFor(6, java.util.concurrent.TimeUnit.MINUTES)) {
             fail("submit/local.sh did not finish within 6 minutes\n" + ChildJvm.tail(log));
         }
@@ -211,89 +141,16 @@ class StandaloneClusterTest {
         assertTrue(Files.isRegularFile(run.resolve("resolved.conf")));
         assertEquals(Integer.toString(2 * ROUNDS), ModelCheckpoint.metadata(run.resolve("checkpoints/final.safetensors"))
                 .get(ModelCheckpoint.STEP_KEY));
-        List<TrainRound> rounds = rounds(run);
+        List<TrainRound> rounds = TrainRuns.rounds(run);
         assertEquals(List.of(0, 1, 2), rounds.stream().map(TrainRound::round).toList());
         for (TrainRound r : rounds) {
             assertEquals(2, r.workers(), "round " + r.round() + " averaged " + r.workers() + " workers");
             assertTrue(Double.isFinite(r.loss()) && r.loss() > 0, "loss " + r.loss());
         }
-        List<RunRecord> runs = ResultTables.read(spark(), ResultTable.RUNS, List.of(run.toString())).collectAsList()
+        List<RunRecord> runs = ResultTables.read(TrainRuns.spark(), ResultTable.RUNS, List.of(run.toString())).collectAsList()
                 .stream().map(RunRecord::fromRow).toList();
         assertEquals(1, runs.size());
         assertEquals("succeeded", runs.get(0).status());
         assertEquals("isic2017", runs.get(0).dataset());
-    }
-
-    static List<TrainRound> rounds(Path run) {
-        return ResultTables.read(spark(), ResultTable.TRAIN_ROUNDS, List.of(run.toString())).orderBy("round")
-                .collectAsList().stream().map(TrainRound::fromRow).toList();
-    }
-
-    static synchronized SparkSession spark() {
-        if (reader == null) {
-            reader = SparkSession.builder().master("local[1]").appName("read run tables")
-                    .config("spark.ui.enabled", "false").getOrCreate();
-        }
-        return reader;
-    }
-
-    /** Waits (up to 90 s) until the master's status page lists two alive workers. */
-    static void awaitWorkers(int ui, List<Process> cluster, Path logs) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            for (Process p : cluster) {
-                assertTrue(p.isAlive(), "a cluster process died\n" + ChildJvm.tail(logs.resolve("master.log"))
-                        + ChildJvm.tail(logs.resolve("worker1.log")) + ChildJvm.tail(logs.resolve("worker2.log")));
-            }
-            try {
-                last = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ui + "/json/")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                if (Pattern.compile("\"aliveworkers\"\\s*:\\s*2\\b").matcher(last).find()) return;
-            } catch (IOException notYet) {
-                // the master's web UI is not up yet
-            }
-            Thread.sleep(500);
-        }
-        fail("two workers did not register within 90 s; master status: " + last);
-    }
-
-    static List<Path> executorStderr() throws IOException {
-        List<Path> out = new ArrayList<>();
-        for (int w = 1; w <= 2; w++) {
-            try (Stream<Path> s = Files.walk(dir.resolve("worker" + w))) {
-                s.filter(p -> p.getFileName().toString().equals("stderr")).sorted(Comparator.naturalOrder()).forEach(out::add);
-            }
-        }
-        return out;
-    }
-
-    static String executorLogs() {
-        try {
-            StringBuilder b = new StringBuilder();
-            for (Path p : executorStderr()) b.append('\n').append(ChildJvm.tail(p));
-            return b.toString();
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    static Path conf() {
-        return Repo.root().resolve("conf/datasets/isic2017.conf");
-    }
-
-    static void cli(String... args) {
-        var cl = Medseg.commandLine();
-        var err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        cl.setOut(new PrintWriter(new StringWriter()));
-        assertEquals(0, cl.execute(args), args[0] + " failed: " + err);
-    }
-
-    static List<String> concat(List<String> head, String... tail) {
-        List<String> out = new ArrayList<>(head);
-        out.addAll(List.of(tail));
-        return out;
     }
 }
