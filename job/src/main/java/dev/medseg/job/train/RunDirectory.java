@@ -101,8 +101,17 @@ public final class RunDirectory {
             Path hidden = new Path(dir, "." + name + ".inprogress");
             Path target = new Path(dir, name);
             fs.copyFromLocalFile(false, true, new Path(local.toUri()), hidden);
-            if (fs.exists(target) && !fs.delete(target, false)) throw new IOException("cannot replace " + target);
-            if (!fs.rename(hidden, target)) throw new IOException("cannot rename " + hidden + " to " + target);
+            if ("file".equals(fs.getUri().getScheme())) {
+                // Local disks replace atomically: best.safetensors is never briefly missing.
+                java.nio.file.Files.move(java.nio.file.Path.of(fs.makeQualified(hidden).toUri()),
+                        java.nio.file.Path.of(fs.makeQualified(target).toUri()),
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                // Hadoop's rename does not overwrite: a kill between these two lines leaves no file under the name
+                // (never a torn one); periodic checkpoints are new names and are not affected.
+                if (fs.exists(target) && !fs.delete(target, false)) throw new IOException("cannot replace " + target);
+                if (!fs.rename(hidden, target)) throw new IOException("cannot rename " + hidden + " to " + target);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("writing checkpoint " + name + " in " + root + ": " + e.getMessage(), e);
         } finally {

@@ -140,6 +140,8 @@ public final class TrainJob {
             state = c.state();
             firstRound = last + 1;
             best = Double.parseDouble(c.metadata().getOrDefault("best_metric", "-Infinity"));
+            bestScores = bestScoresOf(init);
+            started = originalStart(runId).orElse(started);
             dropRoundsAfter(runId, last);
             progress.accept("train: resuming after round " + last + " (step " + state.step() + ")");
         } else {
@@ -267,6 +269,22 @@ public final class TrainJob {
             }
         }
         return new Init(t.state(), t.params(), t.buffers());
+    }
+
+    /** The validation scores recorded in best.safetensors, if there is one (a resumed run keeps reporting them). */
+    private Validation.Scores bestScoresOf(Init init) {
+        if (!run.hasCheckpoint(RunDirectory.BEST)) return null;
+        Map<String, String> m = run.readCheckpoint(RunDirectory.BEST, init.params(), init.buffers()).metadata();
+        if (!m.containsKey("val_dice")) return null;
+        return new Validation.Scores(Double.parseDouble(m.get("val_dice")), Double.parseDouble(m.getOrDefault("val_iou", "NaN")),
+                new double[0]);
+    }
+
+    /** When the run first started, from its runs row (a resumed run keeps it). */
+    private java.util.Optional<Instant> originalStart(String runId) {
+        if (!ResultTables.exists(spark, run.location(), ResultTable.RUNS)) return java.util.Optional.empty();
+        return ResultTables.read(spark, ResultTable.RUNS, List.of(run.location())).collectAsList().stream()
+                .map(RunRecord::fromRow).filter(r -> r.runId().equals(runId)).map(RunRecord::startedAt).findFirst();
     }
 
     private static boolean isLocal(String location) {

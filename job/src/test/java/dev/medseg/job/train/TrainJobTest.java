@@ -159,6 +159,11 @@ class TrainJobTest {
         train(config("train.workers=2", "train.maxRounds=2"), run, false);
         TrainJob.Outcome resumed = train(config("train.workers=2"), run, true);
         assertTrue(whole.state().sameAs(resumed.state()), "resumed differs by " + whole.state().maxParamDifference(resumed.state()));
+        assertNotNull(resumed.bestScores(), "a resumed run still reports its best validation scores");
+        assertEquals(whole.bestScores().dice(), resumed.bestScores().dice(), 1e-12);
+        var runs = ResultTables.read(spark, ResultTable.RUNS, List.of(run.toString())).collectAsList();
+        assertEquals(1, runs.size());
+        assertEquals("succeeded", runs.get(0).getString(runs.get(0).fieldIndex("status")));
         var rounds = ResultTables.read(spark, ResultTable.TRAIN_ROUNDS, List.of(run.toString())).collectAsList();
         assertEquals(whole.rounds(), rounds.size(), "train_rounds must hold each round once");
     }
