@@ -116,6 +116,8 @@ public final class ExecutorModels {
         if (m.llm().isEmpty() || spec.llmCheckpoint().isEmpty()) return null;
         synchronized (LOCK) {
             if (frozen == null) {
+                requireOffHeap(blockBytes(m.llm().get()), org.bytedeco.javacpp.Pointer.maxBytes(),
+                        org.bytedeco.javacpp.Pointer.totalBytes());
                 long t0 = System.nanoTime();
                 Path local = localCopy(spec.llmCheckpoint());
                 frozen = LlmWeights.load(local, spec.llmLayer(), m.llm().get(), DataType.FLOAT);
@@ -124,6 +126,27 @@ public final class ExecutorModels {
             }
             Map<String, INDArray> f = frozen;
             return f::get;
+        }
+    }
+
+    /** Bytes of the frozen block in fp32: attention, SwiGLU FFN and the two norms. */
+    static long blockBytes(ModelConfig.Llm l) {
+        long d = l.dim(), kv = (long) l.kvHeads() * l.headDim(), f = l.ffnDim();
+        return 4L * (2 * d * d + 2 * kv * d + 3 * f * d + 2 * d);
+    }
+
+    /**
+     * Fails fast, saying how much is needed, when this JVM's ND4J off-heap budget (JavaCPP maxbytes) cannot hold
+     * the frozen block, instead of an out-of-memory error somewhere inside the first training step.
+     */
+    static void requireOffHeap(long needed, long maxBytes, long usedBytes) {
+        if (maxBytes <= 0) return; // unlimited
+        long left = maxBytes - usedBytes;
+        if (needed > left) {
+            throw new IllegalStateException(String.format("the frozen LLM block needs %.2f GB of off-heap memory but this "
+                    + "JVM has %.2f GB left of its ND4J limit (org.bytedeco.javacpp.maxbytes = %.2f GB); the model and "
+                    + "its activations need more on top. Raise -Dorg.bytedeco.javacpp.maxbytes (and, on a cluster, "
+                    + "spark.executor.memoryOverhead; see submit/README.md)", needed / 1e9, left / 1e9, maxBytes / 1e9));
         }
     }
 
