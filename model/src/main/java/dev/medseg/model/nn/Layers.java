@@ -46,10 +46,9 @@ public final class Layers {
         SameDiff sd = g.sd();
         SDVariable w = g.param(name + ".weight", UNIFORM_FAN_IN, (long) cin * k * k, cout, k, k, cin, cout);
         if (standardize) {
-            SDVariable mean = w.mean(true, 0, 1, 2);
-            SDVariable centred = w.sub(mean);
-            SDVariable var = sd.math().square(centred).mean(true, 0, 1, 2);
-            w = centred.mul(sd.math().rsqrt(var.add(1e-5)));
+            // Per output channel over (kH, kW, in): w·rstd − mean·rstd, with statistics from fused reductions so
+            // only two weight-sized arrays are kept for the backward pass (the plain composite kept five).
+            w = normalise(sd, w, (long) k * k * cin, 1e-5, null, null, 0, 1, 2)[0];
         }
         var cfg = Conv2DConfig.builder().kH(k).kW(k).sH(stride).sW(stride).pH(pad).pW(pad).dataFormat("NCHW").build();
         SDVariable y = bias
@@ -58,17 +57,49 @@ public final class Layers {
         return y;
     }
 
-    /** GroupNorm over NCHW with affine weight/bias: statistics per (sample, group) over (C/G, H, W). */
+    /**
+     * GroupNorm over NCHW with affine weight/bias: statistics per (sample, group) over (C/G, H, W), biased variance.
+     *
+     * <p>Computed as y = x·scale + shift with per-(sample, channel) scale = γ·rsqrt(var + eps) and shift =
+     * β − mean·scale. The statistics come from per-channel sums and sums of squares (fused reductions, no full-size
+     * intermediate), pooled per group on (B, C)-sized arrays; so the backward pass keeps two full-size arrays instead
+     * of the six of the textbook composite (centred, squared, normalised, reshaped, scaled, shifted), and the forward
+     * pass reads the feature map three times instead of eight.
+     */
     public static SDVariable groupNorm(Graph g, String name, SDVariable x, int groups, int channels, long h, long w,
                                        double eps) {
         SameDiff sd = g.sd();
-        SDVariable grouped = x.reshape(sd.constant(Nd4j.createFromArray(-1L, groups, (channels / groups) * h * w)));
-        SDVariable mean = grouped.mean(true, 2);
-        SDVariable centred = grouped.sub(mean);
-        SDVariable var = sd.math().square(centred).mean(true, 2);
-        SDVariable norm = centred.mul(sd.math().rsqrt(var.add(eps)))
-                .reshape(sd.constant(Nd4j.createFromArray(-1L, channels, h, w)));
-        return affineChannels(g, name, norm, channels);
+        int perGroup = channels / groups;
+        long n = (long) perGroup * h * w;
+        SDVariable sum = x.sum(false, 2, 3);                      // (B, C)
+        SDVariable sumSq = sd.squaredNorm(x, false, 2, 3);        // (B, C)
+        SDVariable grouped = sd.constant(Nd4j.createFromArray(-1L, groups, perGroup));
+        SDVariable mean = sum.reshape(grouped).sum(true, 2).div(n);               // (B, G, 1)
+        SDVariable var = sumSq.reshape(grouped).sum(true, 2).div(n).sub(sd.math().square(mean));
+        SDVariable rstd = sd.math().rsqrt(var.add(eps));
+        SDVariable gamma = g.param(name + ".weight", ONES, channels, channels, channels).reshape(1, groups, perGroup);
+        SDVariable beta = g.param(name + ".bias", ZEROS, channels, channels, channels).reshape(1, groups, perGroup);
+        SDVariable scale = rstd.mul(gamma);                        // (B, G, C/G)
+        SDVariable shift = beta.sub(mean.mul(scale));
+        SDVariable perChannel = sd.constant(Nd4j.createFromArray(-1L, channels, 1L, 1L));
+        return x.mul(scale.reshape(perChannel)).add(shift.reshape(perChannel));
+    }
+
+    /**
+     * (x − mean)·rsqrt(var + eps)·γ + β over {@code dims} (biased variance), computed as x·scale + shift with
+     * scale and shift on the reduced shape, so the backward pass keeps only two full-size arrays: mean and E[x²]
+     * come from fused reductions. γ and β (null: 1 and 0) must broadcast against the reduced shape.
+     * Returns {result, mean, biased variance}; mean and variance keep the reduced dims (size 1).
+     */
+    private static SDVariable[] normalise(SameDiff sd, SDVariable x, long n, double eps, SDVariable gamma,
+                                          SDVariable beta, int... dims) {
+        SDVariable mean = x.sum(true, dims).div(n);
+        SDVariable var = sd.squaredNorm(x, true, dims).div(n).sub(sd.math().square(mean));
+        SDVariable scale = sd.math().rsqrt(var.add(eps));
+        if (gamma != null) scale = scale.mul(gamma);
+        SDVariable shift = mean.mul(scale).neg();
+        if (beta != null) shift = shift.add(beta);
+        return new SDVariable[]{x.mul(scale).add(shift), mean, var};
     }
 
     /**
@@ -81,25 +112,25 @@ public final class Layers {
         SDVariable runMean = g.buffer(name + ".running_mean", 0.0, channels);
         SDVariable runVar = g.buffer(name + ".running_var", 1.0, channels);
         if (g.training()) {
-            SDVariable m4 = x.mean(true, 0, 2, 3);
-            SDVariable centred = x.sub(m4);
-            SDVariable v4 = sd.math().square(centred).mean(true, 0, 2, 3);
             long n = (long) g.batch() * h * w;
-            SDVariable bm = sd.identity(name + ".batch_mean", m4.reshape(channels));
-            SDVariable bv = sd.identity(name + ".batch_var", v4.reshape(channels).mul(n / (double) Math.max(1, n - 1)));
+            SDVariable[] st = normalise(sd, x, n, 1e-5, channelParam(g, name + ".weight", ONES, channels),
+                    channelParam(g, name + ".bias", ZEROS, channels), 0, 2, 3); // statistics (1, C, 1, 1)
+            SDVariable bm = sd.identity(name + ".batch_mean", st[1].reshape(channels));
+            SDVariable bv = sd.identity(name + ".batch_var", st[2].reshape(channels).mul(n / (double) Math.max(1, n - 1)));
             g.addBatchStats(new Graph.BatchStats(runMean.name(), runVar.name(), bm.name(), bv.name(), n));
-            SDVariable norm = centred.mul(sd.math().rsqrt(v4.add(1e-5)));
-            return affineChannels(g, name, norm, channels);
+            return st[0];
         }
-        SDVariable norm = x.sub(runMean.reshape(1, channels, 1, 1))
-                .mul(sd.math().rsqrt(runVar.reshape(1, channels, 1, 1).add(1e-5)));
-        return affineChannels(g, name, norm, channels);
+        // x·scale + shift with scale = γ·rsqrt(running_var + eps), shift = β − running_mean·scale: two passes over x.
+        SDVariable scale = sd.math().rsqrt(runVar.reshape(1, channels, 1, 1).add(1e-5))
+                .mul(channelParam(g, name + ".weight", ONES, channels));
+        SDVariable shift = channelParam(g, name + ".bias", ZEROS, channels)
+                .sub(runMean.reshape(1, channels, 1, 1).mul(scale));
+        return x.mul(scale).add(shift);
     }
 
-    private static SDVariable affineChannels(Graph g, String name, SDVariable x, int channels) {
-        SDVariable gamma = g.param(name + ".weight", ONES, channels, channels, channels).reshape(1, channels, 1, 1);
-        SDVariable beta = g.param(name + ".bias", ZEROS, channels, channels, channels).reshape(1, channels, 1, 1);
-        return x.mul(gamma).add(beta);
+    /** A per-channel parameter of shape (C), seen as (1, C, 1, 1). */
+    private static SDVariable channelParam(Graph g, String name, Graph.Init init, int channels) {
+        return g.param(name, init, channels, channels, channels).reshape(1, channels, 1, 1);
     }
 
     /** LayerNorm over the last axis of a 2-D (M, D) input with the given eps (SameDiff's op fixes its own eps). */

@@ -8,7 +8,8 @@ import dev.medseg.model.nn.QuietStdout;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
-import org.nd4j.autodiff.samediff.internal.memory.NoOpMemoryMgr;
+import org.nd4j.autodiff.samediff.internal.memory.AbstractMemoryMgr;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -23,9 +24,9 @@ import java.util.function.Function;
 
 /**
  * One model in training: the TRAIN-mode graph with its loss, the trainable parameters held in one flat vector
- * (each SameDiff variable is a view into it, so the optimizer updates the graph in place), the gradient and
- * optimizer-state vectors in the same layout, and the BatchNorm running statistics. Frozen weights are graph
- * constants shared with whoever supplied them. Not thread-safe: one trainer per task slot.
+ * (each SameDiff variable is a view into it, so the optimizer updates the graph in place), the optimizer-state
+ * vectors in the same layout (gradients are applied parameter by parameter as SameDiff returns them), and the
+ * BatchNorm running statistics. Frozen weights are graph constants shared with whoever supplied them. Not thread-safe: one trainer per task slot.
  */
 public final class SegmentationTrainer {
     /** BatchNorm's running-statistics momentum (PyTorch's default 0.1). */
@@ -39,7 +40,6 @@ public final class SegmentationTrainer {
     private final ParamLayout params;
     private final ParamLayout buffers;
     private final INDArray flatParams;
-    private final INDArray flatGrads;
     private final INDArray[] slots;
     private final INDArray scratch;
     private final List<String> outputs = new ArrayList<>();
@@ -71,7 +71,6 @@ public final class SegmentationTrainer {
             view.assign(sd.getArrForVarName(e.name()));
             sd.getVariable(e.name()).setArray(view);
         }
-        flatGrads = Nd4j.create(DataType.FLOAT, params.size());
         slots = new INDArray[optimizer.slots()];
         for (int i = 0; i < slots.length; i++) slots[i] = Nd4j.create(DataType.FLOAT, params.size());
         // SGD never touches the scratch vector: skip it (a parameter-sized array, 421 MB for R50-ViT-B/16).
@@ -150,19 +149,25 @@ public final class SegmentationTrainer {
         feed.put(TransUNet.INPUT, Nd4j.create(images, new long[]{batch, model.inChannels(), s, s}, 'c'));
         feed.put(SegmentationLoss.TARGET, Nd4j.create(target, new long[]{batch, model.numClasses(), s, s}, 'c'));
         Nd4j.getRandom().setSeed(rngSeed);
-        freeReleasedArrays();
+        ClosingMemoryMgr session = freeReleasedArrays();
         var result = graph.sd().calculateGradientsAndOutputs(feed, outputs, params.shapes().keySet());
         double lossValue;
         try {
             Map<String, INDArray> grads = result.getGradients();
             for (ParamLayout.Entry e : params.entries()) {
-                INDArray gr = grads.get(e.name());
-                if (gr == null) throw new IllegalStateException("no gradient for " + e.name());
-                view(flatGrads, e).assign(gr);
+                if (grads.get(e.name()) == null) throw new IllegalStateException("no gradient for " + e.name());
             }
             lossValue = result.getOutputs().get(SegmentationLoss.LOSS).getDouble(0);
             step++;
-            optimizer.update(flatParams, flatGrads, slots, scratch, lr, step);
+            // Both optimizers are element-wise, so updating parameter by parameter on views of the flat vectors
+            // equals one flat update, without a parameter-sized gradient vector and a copy into it every step.
+            INDArray[] slotViews = new INDArray[slots.length];
+            for (ParamLayout.Entry e : params.entries()) {
+                for (int i = 0; i < slots.length; i++) slotViews[i] = flatView(slots[i], e);
+                INDArray gr = grads.get(e.name()).reshape(e.length());
+                optimizer.update(flatView(flatParams, e), gr, slotViews, scratch == null ? null : flatView(scratch, e),
+                        lr, step);
+            }
             updateRunningStats(result.getOutputs());
         } finally {
             // Off-heap memory is otherwise freed only when the GC collects these arrays, which a small Java heap
@@ -170,6 +175,7 @@ public final class SegmentationTrainer {
             release(result.getGradients().values());
             release(result.getOutputs().values());
             release(feed.values());
+            session.closeAll();
         }
         return new StepResult(lossValue, lr);
     }
@@ -190,18 +196,63 @@ public final class SegmentationTrainer {
     /**
      * Makes this thread's session of the gradient function free each intermediate array as soon as the graph no
      * longer needs it. SameDiff's default ArrayCacheMemoryMgr keeps released arrays for reuse, up to a quarter of
-     * JavaCPP's maxBytes (3 GB at maxBytes=12G) on top of the live activations, which doubled the resident memory of
-     * a training step. The gradient function is created here, as calculateGradientsAndOutputs would.
+     * JavaCPP's maxBytes (3 GB at maxBytes=12G) on top of the live activations; its NoOpMemoryMgr leaves them to the
+     * garbage collector, which a small heap rarely runs, so off-heap garbage grew until JavaCPP's maxPhysicalBytes
+     * forced a collection and a step's peak RSS was that limit (14 GB). The gradient function is created here, as
+     * calculateGradientsAndOutputs would.
      */
-    private void freeReleasedArrays() {
+    private ClosingMemoryMgr freeReleasedArrays() {
         SameDiff sd = graph.sd();
         if (sd.getFunction("grad") == null) sd.createGradFunction();
         SameDiff gradFn = sd.getFunction("grad");
         InferenceSession session = gradFn.getSessions().computeIfAbsent(Thread.currentThread().getId(),
                 k -> new InferenceSession(gradFn));
-        if (!(session.getMmgr() instanceof NoOpMemoryMgr)) {
+        if (!(session.getMmgr() instanceof ClosingMemoryMgr)) {
             session.getMmgr().close();
-            session.setMmgr(new NoOpMemoryMgr());
+            session.setMmgr(new ClosingMemoryMgr());
+        }
+        return (ClosingMemoryMgr) session.getMmgr();
+    }
+
+    /**
+     * A session memory manager that deallocates an array when the session releases it (what ArrayCacheMemoryMgr
+     * does with arrays that do not fit its cache) and, at the end of a step, every other array it handed out.
+     * SameDiff 1.0.0-M2.1's gradient session releases almost nothing during a step (35 of ~7,800 arrays for
+     * R50-ViT-B/16): the rest stayed reachable until the session was reused and was then left to the garbage
+     * collector, so one step's ~7.7 GB of dead intermediates sat beside the next step's.
+     */
+    private static final class ClosingMemoryMgr extends AbstractMemoryMgr {
+        private final List<INDArray> handedOut = new ArrayList<>();
+
+        @Override
+        public INDArray allocate(boolean detached, DataType dataType, long... shape) {
+            return track(Nd4j.createUninitializedDetached(dataType, shape));
+        }
+
+        @Override
+        public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
+            return track(Nd4j.create(descriptor, false));
+        }
+
+        private INDArray track(INDArray a) {
+            handedOut.add(a);
+            return a;
+        }
+
+        @Override
+        public void release(INDArray array) {
+            if (!array.wasClosed() && array.closeable()) array.close();
+        }
+
+        /** Frees every array handed out since the last call; only after the step's results are no longer used. */
+        void closeAll() {
+            for (INDArray a : handedOut) release(a);
+            handedOut.clear();
+        }
+
+        @Override
+        public void close() {
+            closeAll();
         }
     }
 
@@ -228,6 +279,11 @@ public final class SegmentationTrainer {
         Map<String, INDArray> m = new LinkedHashMap<>();
         for (ParamLayout.Entry e : params.entries()) m.put(e.name(), view(flatParams, e).dup());
         return m;
+    }
+
+    /** The 1-D slice of a flat vector holding one parameter. */
+    private static INDArray flatView(INDArray flat, ParamLayout.Entry e) {
+        return flat.get(NDArrayIndex.interval(e.offset(), e.offset() + e.length()));
     }
 
     private static INDArray view(INDArray flat, ParamLayout.Entry e) {
