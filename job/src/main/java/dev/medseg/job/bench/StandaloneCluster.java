@@ -124,7 +124,7 @@ public final class StandaloneCluster implements AutoCloseable {
                 "spark.executor.memory=" + memory.executorHeapGb() + "g", "spark.executor.cores=1", "spark.task.cpus=1",
                 "spark.executorEnv.OMP_NUM_THREADS=1", "spark.cores.max=" + workers,
                 "spark.scheduler.minRegisteredResourcesRatio=1.0", "spark.scheduler.maxRegisteredResourcesWaitingTime=300s",
-                "spark.driver.maxResultSize=64g", "spark.ui.enabled=false", "spark.ui.showConsoleProgress=false",
+                "spark.driver.maxResultSize=16g", "spark.ui.enabled=false", "spark.ui.showConsoleProgress=false",
                 "spark.network.timeout=600s", "spark.executor.heartbeatInterval=20s")) {
             cmd.add("--conf");
             cmd.add(kv);
