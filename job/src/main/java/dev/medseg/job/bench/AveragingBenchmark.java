@@ -26,8 +26,8 @@ import java.util.stream.Stream;
  * {@code train_rounds} table: round, compute and communication seconds, the communication fraction, images/s, the
  * scaling efficiency, the bytes a round moves and the executors' peak resident memory.
  *
- * <p>Work dir layout: {@code raw/} and {@code data/} (Synapse-like synthetic volumes and their slice shards, made
- * once), and per worker count {@code w<N>/cluster/} (daemon, driver and executor logs) and {@code w<N>/run/} (the
+ * <p>Work dir layout: {@code raw/} and {@code data-<size>/} (Synapse-like synthetic volumes and their slice shards,
+ * made once), and per worker count {@code w<N>/cluster/} (daemon, driver and executor logs) and {@code w<N>/run/} (the
  * run's tables; its checkpoints are deleted once their sizes are read).
  */
 public final class AveragingBenchmark {
@@ -73,8 +73,11 @@ public final class AveragingBenchmark {
             }
             TrainStateSize size = runs.get(0).size();
             Map<String, Object> c = settings.config();
-            c.putAll(new RoundTraffic(size, 1).config());
-            c.remove("workers");
+            c.put("params", size.params());
+            c.put("optimizer_slots", size.slots());
+            c.put("buffers", size.buffers());
+            c.put("result_bytes_per_sum", size.resultBytes());
+            c.put("note", "per executor per round; each partial sum travels as double (result_bytes_per_sum)");
             emit.accept(new BenchLine(prefix() + "broadcast_bytes", size.broadcastBytes(), "bytes", c));
         } finally {
             if (ownSpark) spark.stop();
@@ -87,13 +90,18 @@ public final class AveragingBenchmark {
         return "averaging." + settings.model().id() + ".";
     }
 
-    /** Generates the synthetic volumes and prepares them at the model's size with the real synth and prep commands. */
+    /**
+     * Generates the synthetic volumes and prepares them at the model's size with the real synth and prep commands;
+     * shards of an earlier run at the same size in this work dir are reused.
+     */
     Path prepareData() {
-        Path raw = work.resolve("raw"), data = work.resolve("data");
+        Path raw = work.resolve("raw"), data = work.resolve("data-" + settings.size());
         if (Files.isDirectory(data.resolve("slices"))) {
             log.accept("bench averaging: reusing the slice shards in " + data);
             return data;
         }
+        deleteTree(raw); // left by an interrupted run: synth wants an empty folder
+        deleteTree(data);
         log.accept("bench averaging: generating " + CASES + " Synapse-like volumes and preparing them at " + settings.size() + " px");
         cli("synth", "--layout", "synapse", "--output", raw.toString(), "--cases", "" + CASES, "--size", "" + RAW_SIZE,
                 "--depth", "" + DEPTH);
@@ -138,7 +146,7 @@ public final class AveragingBenchmark {
         Map<String, Object> c = settings.config();
         c.put("workers", r.workers());
         c.put("timed_rounds", r.figures().timedRounds());
-        c.put("load", ProcStats.loadAverage().asList());
+        c.put("load_after", ProcStats.loadAverage().asList());
         emit.accept(line(p + "round_seconds", r.figures().roundSeconds(), "s", c, "round_seconds",
                 RoundFigures.values(r.rounds(), settings.warmup(), x -> x.computeSeconds() + x.communicationSeconds())));
         emit.accept(line(p + "compute_seconds", r.figures().computeSeconds(), "s", c, "compute_seconds",

@@ -37,7 +37,7 @@ public final class AveragingCommand implements Callable<Integer> {
     int warmup;
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (momentum, 1 slot) or adam (2 slots) (default ${DEFAULT-VALUE}).")
     String optimizer;
-    @Option(names = "--workers", defaultValue = "1,2", split = ",", paramLabel = "N[,N...]",
+    @Option(names = "--workers", defaultValue = "1,2", split = ",", paramLabel = "N",
             description = "Worker counts, ascending; the first is the scaling base (default ${DEFAULT-VALUE}).")
     List<Integer> workers;
     @Option(names = "--driver-heap-gb", description = "Driver (SparkSubmit JVM) heap: the state, its broadcast pieces, the "

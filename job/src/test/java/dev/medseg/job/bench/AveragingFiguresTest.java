@@ -91,6 +91,34 @@ class AveragingFiguresTest {
     }
 
     @Test
+    void eachWorkerCountPrintsItsMediansBytesPeakMemoryAndTheScalingEfficiency() {
+        var settings = AveragingSettingsTest.parse("--tiny");
+        var bench = new AveragingBenchmark(settings, java.nio.file.Path.of("/unused"), l -> {}, m -> {});
+        var size = new TrainStateSize(1000, 1, 10);
+        List<TrainRound> r1 = List.of(row(0, 1, 0.1, 30, 30), row(1, 1, 2.0, 4, 1), row(2, 1, 2.0, 4, 1));
+        List<TrainRound> r2 = List.of(row(0, 2, 0.1, 30, 30), row(1, 2, 3.0, 4, 2), row(2, 2, 3.0, 4, 2));
+        var one = new AveragingBenchmark.Run(1, r1, RoundFigures.of(r1, 1), size, java.util.Map.of(11L, 5L << 20), 7L << 20);
+        var two = new AveragingBenchmark.Run(2, r2, RoundFigures.of(r2, 1), size, java.util.Map.of(21L, 6L << 20, 22L, 8L << 20), 9);
+        List<BenchLine> lines = new java.util.ArrayList<>();
+        bench.emitRun(one, one, lines::add);
+        bench.emitRun(two, one, lines::add);
+        var byName = new java.util.LinkedHashMap<String, BenchLine>();
+        lines.forEach(l -> byName.put(l.name(), l));
+        assertEquals(List.of("round_seconds", "compute_seconds", "communication_seconds", "communication_fraction",
+                "images_per_second", "bytes_per_round", "executor_peak_rss"), byName.keySet().stream()
+                .filter(n -> n.startsWith("averaging.transunet.workers_1.")).map(n -> n.substring(30)).toList());
+        assertEquals(5, byName.get("averaging.transunet.workers_1.round_seconds").value(), 1e-12);
+        assertEquals(0.2, byName.get("averaging.transunet.workers_1.communication_fraction").value(), 1e-12);
+        assertEquals(2 * 4 * 2010 + 2 * 8 * 2010, byName.get("averaging.transunet.workers_2.bytes_per_round").value(), 0);
+        assertEquals(8L << 20, byName.get("averaging.transunet.workers_2.executor_peak_rss").value(), 0);
+        assertEquals(List.of(6L << 20, 8L << 20), byName.get("averaging.transunet.workers_2.executor_peak_rss").config()
+                .get("per_executor_bytes"));
+        assertEquals(0.75, byName.get("averaging.transunet.workers_2.scaling_efficiency").value(), 1e-12); // 3 / (2 x 2)
+        assertFalse(byName.containsKey("averaging.transunet.workers_1.scaling_efficiency"), "the base has none");
+        assertEquals("transunet (tiny)", byName.get("averaging.transunet.workers_2.round_seconds").config().get("model"));
+    }
+
+    @Test
     void implausibleSizesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new TrainStateSize(0, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> new TrainStateSize(10, 5, 0));
