@@ -20,6 +20,21 @@ public final class ProcStats {
         return parsePeakResident(read(Path.of("/proc/self/status")), "/proc/self/status");
     }
 
+    /**
+     * Peak resident set size (VmHWM) of process {@code pid} in bytes; empty when it is gone or unreadable (it may
+     * exit between listing and reading).
+     */
+    public static java.util.OptionalLong peakResidentBytes(long pid) {
+        Path status = Path.of("/proc", Long.toString(pid), "status");
+        String text;
+        try {
+            text = Files.readString(status);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(parsePeakResident(text, status.toString()));
+    }
+
     /** The current load averages from /proc/loadavg. */
     public static LoadAverage loadAverage() {
         return parseLoadAverage(read(Path.of("/proc/loadavg")), "/proc/loadavg");

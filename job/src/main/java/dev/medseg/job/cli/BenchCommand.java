@@ -2,6 +2,7 @@ package dev.medseg.job.cli;
 
 import dev.medseg.data.prep.Interpolation;
 import dev.medseg.data.prep.PrepBenchmark;
+import dev.medseg.job.bench.AveragingCommand;
 import dev.medseg.job.bench.ModelBenchCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ import java.util.concurrent.Callable;
 /** Benchmarks, one subcommand each; every figure is one JSON line on stdout. */
 @Command(name = "bench", description = "Benchmarks: one JSON line per figure {name, value, unit, config}.",
         subcommands = {BenchCommand.Prep.class, BenchCommand.Hd95.class, ModelBenchCommands.TrainStep.class,
-                ModelBenchCommands.Forward.class, ModelBenchCommands.Peer.class})
+                ModelBenchCommands.Forward.class, ModelBenchCommands.Peer.class, AveragingCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

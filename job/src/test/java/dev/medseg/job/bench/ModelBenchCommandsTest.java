@@ -33,10 +33,10 @@ class ModelBenchCommandsTest {
     @Test
     void benchListsTheModelSubcommandsBesidePrep() {
         var bench = Medseg.commandLine().getSubcommands().get("bench");
-        assertEquals(List.of("prep", "hd95", "train-step", "forward", "peer"), List.copyOf(bench.getSubcommands().keySet()));
+        assertEquals(List.of("prep", "hd95", "train-step", "forward", "peer", "averaging"), List.copyOf(bench.getSubcommands().keySet()));
         Run r = run("bench");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("missing benchmark: choose one of prep, hd95, train-step, forward, peer"), r.err());
+        assertTrue(r.err().contains("missing benchmark: choose one of prep, hd95, train-step, forward, peer, averaging"), r.err());
     }
 
     @Test

@@ -30,6 +30,13 @@ class ProcStatsTest {
     }
 
     @Test
+    void peakResidentOfAnotherProcessIsReadByPidAndEmptyWhenItIsGone() {
+        long own = ProcStats.peakResidentBytes(ProcessHandle.current().pid()).orElseThrow();
+        assertTrue(own > 10L << 20 && own < 1L << 40, "peak " + own);
+        assertTrue(ProcStats.peakResidentBytes(Long.MAX_VALUE).isEmpty(), "no such process");
+    }
+
+    @Test
     void liveFiguresAreSane() {
         long peak = ProcStats.peakResidentBytes();
         assertTrue(peak > 10L << 20 && peak < 1L << 40, "peak " + peak);
