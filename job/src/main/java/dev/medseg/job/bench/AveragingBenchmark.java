@@ -76,8 +76,9 @@ public final class AveragingBenchmark {
             c.put("params", size.params());
             c.put("optimizer_slots", size.slots());
             c.put("buffers", size.buffers());
-            c.put("result_bytes_per_sum", size.resultBytes());
-            c.put("note", "per executor per round; each partial sum travels as double (result_bytes_per_sum)");
+            c.put("merged_bytes_per_sum", size.resultBytes());
+            c.put("note", "per executor per round; a one-worker sum travels as float (these bytes), merged sums "
+                    + "as double (merged_bytes_per_sum)");
             emit.accept(new BenchLine(prefix() + "broadcast_bytes", size.broadcastBytes(), "bytes", c));
         } finally {
             if (ownSpark) spark.stop();

@@ -8,8 +8,9 @@ import java.util.Map;
 /**
  * Bytes one averaging round moves with {@code workers} workers, as {@code TrainJob} does it: every executor fetches
  * the broadcast {@code TrainState} once (Spark TorrentBroadcast: 4 MiB pieces from the driver or from executors that
- * already hold them), and {@code JavaRDD.treeAggregate} (depth 2) moves the double-precision {@code RoundSum}s: each
- * level's partial sums cross the network once (to the next level's shuffle tasks, the last level to the driver).
+ * already hold them), and {@code JavaRDD.treeAggregate} (depth 2) moves the {@code RoundSum}s: each level's partial
+ * sums cross the network once (to the next level's shuffle tasks, the last level to the driver). The first level's
+ * sums hold one worker each and travel as float; merged sums (later levels) as double.
  * Serialization headers, compression and loopback shortcuts are left out.
  *
  * @param size    the state
@@ -51,15 +52,21 @@ public record RoundTraffic(TrainStateSize size, int workers) {
 
     /** Aggregation bytes over all levels: every partial sum of every level is sent once. */
     public long aggregationBytes() {
-        long sums = 0;
-        for (int n : treeLevels(workers)) sums += n;
-        return sums * size.resultBytes();
+        List<Integer> levels = treeLevels(workers);
+        long bytes = 0;
+        for (int i = 0; i < levels.size(); i++) bytes += levels.get(i) * sumBytes(i);
+        return bytes;
     }
 
     /** Bytes the driver receives in the last level. */
     public long driverInboundBytes() {
         List<Integer> levels = treeLevels(workers);
-        return levels.get(levels.size() - 1) * size.resultBytes();
+        return levels.get(levels.size() - 1) * sumBytes(levels.size() - 1);
+    }
+
+    /** One partial sum of tree level {@code level}: a single worker's float state first, merged doubles after. */
+    private long sumBytes(int level) {
+        return level == 0 ? size.broadcastBytes() : size.resultBytes();
     }
 
     /** Broadcast plus aggregation. */
@@ -75,7 +82,8 @@ public record RoundTraffic(TrainStateSize size, int workers) {
         m.put("buffers", size.buffers());
         m.put("workers", workers);
         m.put("broadcast_bytes_per_executor", broadcastBytesPerExecutor());
-        m.put("result_bytes_per_sum", size.resultBytes());
+        m.put("first_level_bytes_per_sum", size.broadcastBytes());
+        m.put("merged_bytes_per_sum", size.resultBytes());
         m.put("tree_levels", treeLevels(workers));
         m.put("aggregation_bytes", aggregationBytes());
         m.put("driver_inbound_bytes", driverInboundBytes());

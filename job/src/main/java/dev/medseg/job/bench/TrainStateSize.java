@@ -40,7 +40,10 @@ public record TrainStateSize(long params, int slots, long buffers) {
         return 4 * values();
     }
 
-    /** One worker's (or partial) {@code RoundSum}: the same values as double. */
+    /**
+     * A merged {@code RoundSum} of two or more workers: the same values as double. (A one-worker sum travels as
+     * its float state: {@link #broadcastBytes()}.)
+     */
     public long resultBytes() {
         return 8 * values();
     }

@@ -8,8 +8,15 @@ import java.io.Serializable;
  * The running sum of worker results that {@code treeAggregate} builds: parameters, optimizer slots and buffers
  * summed in double precision (so the order in which Spark merges partial sums does not change the float result in
  * practice), plus loss and timing totals. {@link #average()} gives the next round's state.
+ *
+ * <p>A sum of one worker keeps that worker's float state as it is ({@link #single}) and widens to double only when a
+ * second sum is merged in: the first level of the tree, one result per executor, then travels and sits in memory at
+ * 4 bytes per value instead of 8 (half the aggregation traffic, and no double copy on the executors). The float
+ * result is the same: a float widened to double and divided by 1 narrows back to itself.
  */
 public final class RoundSum implements Serializable {
+    /** The one worker's state while this sum holds exactly one; null once widened to the double arrays. */
+    private TrainState single;
     private double[] params;
     private double[][] slots;
     private double[] buffers;
@@ -24,17 +31,16 @@ public final class RoundSum implements Serializable {
     /** Adds one worker's result. */
     public RoundSum add(WorkerSteps.Result r) {
         TrainState s = r.state();
-        if (params == null) {
-            params = new double[s.params().length];
-            slots = new double[s.slots().length][s.params().length];
-            buffers = new double[s.buffers().length];
+        if (workers == 0) {
+            single = s;
             step = s.step();
-        } else if (s.step() != step) {
-            throw new IllegalStateException("workers ended at different steps: " + step + " and " + s.step());
+        } else {
+            requireStep(s.step());
+            widen();
+            addInto(params, s.params());
+            for (int k = 0; k < slots.length; k++) addInto(slots[k], s.slots()[k]);
+            addInto(buffers, s.buffers());
         }
-        addInto(params, s.params());
-        for (int k = 0; k < slots.length; k++) addInto(slots[k], s.slots()[k]);
-        addInto(buffers, s.buffers());
         workers++;
         lossSum += r.lossSum();
         steps += r.steps();
@@ -46,12 +52,20 @@ public final class RoundSum implements Serializable {
 
     /** Merges another partial sum into this one. */
     public RoundSum merge(RoundSum o) {
-        if (o.params == null) return this;
-        if (params == null) return o;
-        if (o.step != step) throw new IllegalStateException("workers ended at different steps: " + step + " and " + o.step);
-        addInto(params, o.params);
-        for (int k = 0; k < slots.length; k++) addInto(slots[k], o.slots[k]);
-        addInto(buffers, o.buffers);
+        if (o.workers == 0) return this;
+        if (workers == 0) return o;
+        requireStep(o.step);
+        widen();
+        if (o.single != null) {
+            TrainState s = o.single;
+            addInto(params, s.params());
+            for (int k = 0; k < slots.length; k++) addInto(slots[k], s.slots()[k]);
+            addInto(buffers, s.buffers());
+        } else {
+            addInto(params, o.params);
+            for (int k = 0; k < slots.length; k++) addInto(slots[k], o.slots[k]);
+            addInto(buffers, o.buffers);
+        }
         workers += o.workers;
         lossSum += o.lossSum;
         steps += o.steps;
@@ -64,6 +78,7 @@ public final class RoundSum implements Serializable {
     /** The averaged state. */
     public TrainState average() {
         if (workers == 0) throw new IllegalStateException("no worker returned a result");
+        if (single != null) return single;
         float[][] s = new float[slots.length][];
         for (int k = 0; k < s.length; k++) s[k] = mean(slots[k]);
         return new TrainState(step, mean(params), s, mean(buffers));
@@ -76,6 +91,23 @@ public final class RoundSum implements Serializable {
     /** The slowest worker's compute time: the round's critical path. */
     public double maxComputeSeconds() { return maxComputeSeconds; }
     public double totalComputeSeconds() { return computeSeconds; }
+
+    private void requireStep(long other) {
+        if (other != step) throw new IllegalStateException("workers ended at different steps: " + step + " and " + other);
+    }
+
+    /** Turns a one-worker sum into the double arrays (a no-op once widened). */
+    private void widen() {
+        if (single == null) return;
+        TrainState s = single;
+        single = null;
+        params = new double[s.params().length];
+        slots = new double[s.slots().length][s.params().length];
+        buffers = new double[s.buffers().length];
+        addInto(params, s.params());
+        for (int k = 0; k < slots.length; k++) addInto(slots[k], s.slots()[k]);
+        addInto(buffers, s.buffers());
+    }
 
     private float[] mean(double[] sum) {
         float[] out = new float[sum.length];

@@ -81,11 +81,13 @@ class AveragingFiguresTest {
         assertEquals(1_685_193_616L, size.resultBytes());
         var two = new RoundTraffic(size, 2);
         assertEquals(2 * 842_596_808L, two.broadcastBytes());
-        assertEquals(2 * 1_685_193_616L, two.aggregationBytes());
-        assertEquals(2 * 1_685_193_616L, two.driverInboundBytes());
-        assertEquals(5_055_580_848L, two.totalBytes());
+        // two one-worker sums straight to the driver, each as its float state
+        assertEquals(2 * 842_596_808L, two.aggregationBytes());
+        assertEquals(2 * 842_596_808L, two.driverInboundBytes());
+        assertEquals(3_370_387_232L, two.totalBytes());
         var eight = new RoundTraffic(size, 8);
-        assertEquals(10 * 1_685_193_616L, eight.aggregationBytes()); // 8 sums to the shuffle, 2 to the driver
+        // 8 float sums to the shuffle, 2 merged (double) sums to the driver
+        assertEquals(8 * 842_596_808L + 2 * 1_685_193_616L, eight.aggregationBytes());
         assertEquals(2 * 1_685_193_616L, eight.driverInboundBytes());
         assertEquals(List.of(8, 2), eight.config().get("tree_levels"));
     }
@@ -109,7 +111,7 @@ class AveragingFiguresTest {
                 .filter(n -> n.startsWith("averaging.transunet.workers_1.")).map(n -> n.substring(30)).toList());
         assertEquals(5, byName.get("averaging.transunet.workers_1.round_seconds").value(), 1e-12);
         assertEquals(0.2, byName.get("averaging.transunet.workers_1.communication_fraction").value(), 1e-12);
-        assertEquals(2 * 4 * 2010 + 2 * 8 * 2010, byName.get("averaging.transunet.workers_2.bytes_per_round").value(), 0);
+        assertEquals(2 * 4 * 2010 + 2 * 4 * 2010, byName.get("averaging.transunet.workers_2.bytes_per_round").value(), 0);
         assertEquals(8L << 20, byName.get("averaging.transunet.workers_2.executor_peak_rss").value(), 0);
         assertEquals(List.of(6L << 20, 8L << 20), byName.get("averaging.transunet.workers_2.executor_peak_rss").config()
                 .get("per_executor_bytes"));

@@ -128,7 +128,7 @@ class AveragingSettingsTest {
         assertEquals(new TrainStateSize(TINY_PARAMS, 1, TINY_BUFFERS), size);
         assertEquals(4 * (2 * 948_529L + 1_312), size.broadcastBytes());
         assertEquals(8 * (2 * 948_529L + 1_312), size.resultBytes());
-        assertEquals(2 * 4 * 1_898_370L + 2 * 8 * 1_898_370L, new RoundTraffic(size, 2).totalBytes());
+        assertEquals(2 * 4 * 1_898_370L + 2 * 4 * 1_898_370L, new RoundTraffic(size, 2).totalBytes());
 
         // Adam's two slots, and plain SGD's none (buffers then known by their BatchNorm names)
         float[] p = state.params();
