@@ -15,6 +15,10 @@ import dev.medseg.job.config.ConfigError;
 import dev.medseg.job.config.ConfigLoader;
 import dev.medseg.job.config.ModelSettings;
 import dev.medseg.job.config.Settings;
+import dev.medseg.job.cli.UserError;
+import dev.medseg.job.evaluate.SplitSlices;
+import dev.medseg.job.train.SliceData;
+import dev.medseg.model.ModelConfig;
 import dev.medseg.model.io.CheckpointFormatException;
 import dev.medseg.model.io.LlamaBlockExtractor;
 import dev.medseg.model.io.TensorInfo;
@@ -39,6 +43,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Runs every file of {@code tests/fixtures/bad-inputs/} (written by {@code make_corpus.py}) through the reader of
@@ -46,6 +54,8 @@ import org.junit.jupiter.api.TestFactory;
  * without allocating more than a bounded amount: never an OutOfMemoryError, a hang, or a stray
  * IndexOutOfBounds/NegativeArraySize/Arithmetic exception. The pickles that would run a shell command must be
  * refused without running it. Files in {@code valid/} (awkward names, sound content) must read.
+ * Slice shards of another prep version or a damaged copy ({@link ForeignShards}, written here with Spark local mode)
+ * must be refused by the readers of train and evaluate with a {@link UserError} naming the data root.
  */
 class BadInputCorpusTest {
     private static final Path CORPUS = Repo.root().resolve("tests/fixtures/bad-inputs");
@@ -121,6 +131,52 @@ class BadInputCorpusTest {
     }
 
     @TestFactory
+    Stream<DynamicTest> sliceReadersRefuseForeignShards(@TempDir Path shards) {
+        ModelConfig model = ModelConfig.testing(2, ForeignShards.SIDE, false);
+        return ForeignShards.variants().stream().flatMap(v -> {
+            DynamicTest train = dynamicTest("slices/" + v.name() + " (train: SliceData)", () -> {
+                Path root = v.writeUnder(spark(), shards);
+                rejects(root, UserError.class, v.mention(), () -> {
+                    Dataset<Row> table = SliceData.table(spark(), root.toString());
+                    String dataset = SliceData.dataset(table, "", root.toString());
+                    SliceData.samples(table, dataset, ForeignShards.SPLIT, model, root.toString());
+                });
+            });
+            DynamicTest evaluate = dynamicTest("slices/" + v.name() + " (evaluate: SplitSlices)", () -> {
+                Path root = v.writeUnder(spark(), shards);
+                rejects(root, UserError.class, v.mention(), () -> {
+                    Dataset<Row> table = SliceData.table(spark(), root.toString());
+                    String dataset = SliceData.dataset(table, ForeignShards.DATASET, root.toString());
+                    SplitSlices.of(table, dataset, ForeignShards.SPLIT, model, root.toString(), 2);
+                });
+            });
+            return v.labelsOnly() ? Stream.of(train) : Stream.of(train, evaluate);
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> soundSlicesAreReadByBothReaders(@TempDir Path shards) {
+        // the control: without it, a reader refusing everything would pass the test above
+        return Stream.of(dynamicTest("slices/sound ü 数据", () -> {
+            Path root = shards.resolve("sound ü 数据");
+            ForeignShards.write(spark(), root, ForeignShards.sound());
+            ModelConfig model = ModelConfig.testing(2, ForeignShards.SIDE, false);
+            Dataset<Row> table = SliceData.table(spark(), root.toString());
+            var samples = SliceData.samples(table, ForeignShards.DATASET, ForeignShards.SPLIT, model, root.toString())
+                    .collect();
+            assertEquals(ForeignShards.ROWS, samples.size());
+            for (var s : samples) {
+                int i = Integer.parseInt(s.caseId().substring(4)) * 2 + s.sliceIndex();
+                assertTrue(java.util.Arrays.equals(ForeignShards.label(i), s.label()), s.caseId());
+                assertEquals((1 + i) / (float) ForeignShards.SIDE, s.image()[1], 0f, s.caseId());
+            }
+            SplitSlices split = SplitSlices.of(table, ForeignShards.DATASET, ForeignShards.SPLIT, model, root.toString(), 2);
+            assertEquals(2, split.cases());
+            assertEquals(ForeignShards.ROWS, split.rows().count());
+        }));
+    }
+
+    @TestFactory
     Stream<DynamicTest> soundFilesUnderAwkwardNamesStillRead() {
         return each("valid", f -> assertTimeoutPreemptively(TIME_LIMIT, () -> {
             String name = f.getFileName().toString();
@@ -172,6 +228,27 @@ class BadInputCorpusTest {
         }
         assertFalse(files.isEmpty(), folder + " is empty");
         return files.stream().map(f -> dynamicTest(folder + "/" + f.getFileName(), () -> check.check(f)));
+    }
+
+    /** A local Spark session for the slice readers (shared with any other test class of this JVM). */
+    private static SparkSession spark() {
+        return SparkSession.builder().master("local[2]").appName("bad-input corpus")
+                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    }
+
+    /** {@link #rejects(Path, Class, Read)}, and the message must also mention {@code problem}. */
+    static void rejects(Path f, Class<? extends RuntimeException> type, String problem, Read read) {
+        rejects(f, type, () -> {
+            try {
+                read.run();
+            } catch (RuntimeException e) {
+                if (type.isInstance(e) && !String.valueOf(e.getMessage()).contains(problem)) {
+                    throw new AssertionError(f + ": the message does not say '" + problem + "': " + e.getMessage(), e);
+                }
+                throw e;
+            }
+        });
     }
 
     /** The read must throw {@code type}, naming the file, in time and within the allocation budget. */
