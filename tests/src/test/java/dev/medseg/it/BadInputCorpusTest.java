@@ -11,10 +11,22 @@ import dev.medseg.data.io.Image2dReader;
 import dev.medseg.data.io.ImageFormatException;
 import dev.medseg.data.io.NiftiReader;
 import dev.medseg.data.io.Volume;
+import dev.medseg.data.layout.LabelMap;
+import dev.medseg.data.prep.CasePipeline;
+import dev.medseg.data.prep.CaseRejection;
+import dev.medseg.data.prep.CaseTask;
+import dev.medseg.data.prep.Interpolation;
+import dev.medseg.data.prep.PrepOptions;
+import dev.medseg.data.prep.SliceRecipe;
 import dev.medseg.job.config.ConfigError;
 import dev.medseg.job.config.ConfigLoader;
 import dev.medseg.job.config.ModelSettings;
 import dev.medseg.job.config.Settings;
+import dev.medseg.job.cli.UserError;
+import dev.medseg.job.evaluate.SplitSlices;
+import dev.medseg.job.train.SliceData;
+import dev.medseg.job.train.TrainSettings;
+import dev.medseg.model.ModelConfig;
 import dev.medseg.model.io.CheckpointFormatException;
 import dev.medseg.model.io.LlamaBlockExtractor;
 import dev.medseg.model.io.TensorInfo;
@@ -39,6 +51,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Runs every file of {@code tests/fixtures/bad-inputs/} (written by {@code make_corpus.py}) through the reader of
@@ -46,6 +62,8 @@ import org.junit.jupiter.api.TestFactory;
  * without allocating more than a bounded amount: never an OutOfMemoryError, a hang, or a stray
  * IndexOutOfBounds/NegativeArraySize/Arithmetic exception. The pickles that would run a shell command must be
  * refused without running it. Files in {@code valid/} (awkward names, sound content) must read.
+ * Slice shards of another prep version or a damaged copy ({@link ForeignShards}, written here with Spark local mode)
+ * must be refused by the readers of train and evaluate with a {@link UserError} naming the data root.
  */
 class BadInputCorpusTest {
     private static final Path CORPUS = Repo.root().resolve("tests/fixtures/bad-inputs");
@@ -116,8 +134,104 @@ class BadInputCorpusTest {
 
     @TestFactory
     Stream<DynamicTest> configLoaderRejectsUnknownKeysWrongTypesAndBadSyntax() {
-        return each("conf", f -> rejects(f, ConfigError.class,
-                () -> ModelSettings.from(new Settings(ConfigLoader.load(Optional.of(f), List.of())))));
+        return each("conf", f -> rejects(f, ConfigError.class, () -> {
+            Settings s = new Settings(ConfigLoader.load(Optional.of(f), List.of()));
+            ModelSettings.from(s);
+            TrainSettings.from(s);
+        }));
+    }
+
+    /** Which file of each {@code pairs/} pair prep must blame, and a word its reason must contain. */
+    private static final Map<String, String[]> PAIR_FAULTS = Map.of(
+            "shape_3d_label_one_slice_more", new String[] {"label", "shape mismatch"},
+            "spacing 3d label 2.5 mm ü", new String[] {"label", "spacing mismatch"},
+            "axes_swapped_3x4x2", new String[] {"label", "shape mismatch"},
+            "nan_inf_in_image", new String[] {"image", "2 NaN/Inf voxel(s)"},
+            "label_id_7_outside_the_map", new String[] {"label", "[7]"},
+            "label_fraction_0.5", new String[] {"label", "0.5"},
+            "volume with a png label 图像", new String[] {"label", "NIfTI"},
+            "transposed_2d_mask", new String[] {"label", "shape mismatch"},
+            "constant_image_2d", new String[] {"image", "empty image"});
+
+    @TestFactory
+    Stream<DynamicTest> casePipelineRejectsPairsThatDoNotBelongTogether() {
+        // binary lesion masks (0, 1, 255), min-max intensity, as prep runs the 2-D layouts
+        SliceRecipe recipe = new SliceRecipe(8, Interpolation.LINEAR, PrepOptions.parseIntensity("minmax"),
+                LabelMap.binary("lesion").toLookupTable(), 2, 0, 1 << 20);
+        List<Path> images;
+        try (Stream<Path> s = Files.list(CORPUS.resolve("pairs"))) {
+            images = s.filter(f -> f.getFileName().toString().contains(".image.")).sorted().toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("corpus folder missing: run tests/fixtures/bad-inputs/make_corpus.py", e);
+        }
+        assertEquals(PAIR_FAULTS.keySet(), images.stream().map(BadInputCorpusTest::pairName).collect(java.util.stream.Collectors.toSet()));
+        return images.stream().map(image -> dynamicTest("pairs/" + image.getFileName(), () -> {
+            String name = pairName(image);
+            Path label;
+            try (Stream<Path> s = Files.list(image.getParent())) {
+                label = s.filter(f -> f.getFileName().toString().startsWith(name + ".label.")).findFirst().orElseThrow();
+            }
+            String[] fault = PAIR_FAULTS.get(name);
+            Path blamed = fault[0].equals("image") ? image : label;
+            // CaseRejection keeps the file apart from the reason (the rejected table has both columns)
+            rejects(blamed, CaseRejection.class, fault[1], t -> t instanceof CaseRejection r ? r.file() + ": " + r.getMessage()
+                    : t.getMessage(), () -> {
+                        var slices = new CasePipeline(recipe).open(new CaseTask("corpus", name, image.toString(),
+                                List.of(label.toString()), "test", 0));
+                        while (slices.hasNext()) slices.next();
+                    });
+        }));
+    }
+
+    private static String pairName(Path image) {
+        String n = image.getFileName().toString();
+        return n.substring(0, n.indexOf(".image."));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> sliceReadersRefuseForeignShards(@TempDir Path shards) {
+        ModelConfig model = ModelConfig.testing(2, ForeignShards.SIDE, false);
+        return ForeignShards.variants().stream().flatMap(v -> {
+            DynamicTest train = dynamicTest("slices/" + v.name() + " (train: SliceData)", () -> {
+                Path root = v.writeUnder(spark(), shards);
+                rejects(root, UserError.class, v.mention(), () -> {
+                    Dataset<Row> table = SliceData.table(spark(), root.toString());
+                    String dataset = SliceData.dataset(table, "", root.toString());
+                    SliceData.samples(table, dataset, ForeignShards.SPLIT, model, root.toString());
+                });
+            });
+            DynamicTest evaluate = dynamicTest("slices/" + v.name() + " (evaluate: SplitSlices)", () -> {
+                Path root = v.writeUnder(spark(), shards);
+                rejects(root, UserError.class, v.mention(), () -> {
+                    Dataset<Row> table = SliceData.table(spark(), root.toString());
+                    String dataset = SliceData.dataset(table, ForeignShards.DATASET, root.toString());
+                    SplitSlices.of(table, dataset, ForeignShards.SPLIT, model, root.toString(), 2);
+                });
+            });
+            return v.labelsOnly() ? Stream.of(train) : Stream.of(train, evaluate);
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> soundSlicesAreReadByBothReaders(@TempDir Path shards) {
+        // the control: without it, a reader refusing everything would pass the test above
+        return Stream.of(dynamicTest("slices/sound ü 数据", () -> {
+            Path root = shards.resolve("sound ü 数据");
+            ForeignShards.write(spark(), root, ForeignShards.sound());
+            ModelConfig model = ModelConfig.testing(2, ForeignShards.SIDE, false);
+            Dataset<Row> table = SliceData.table(spark(), root.toString());
+            var samples = SliceData.samples(table, ForeignShards.DATASET, ForeignShards.SPLIT, model, root.toString())
+                    .collect();
+            assertEquals(ForeignShards.ROWS, samples.size());
+            for (var s : samples) {
+                int i = Integer.parseInt(s.caseId().substring(4)) * 2 + s.sliceIndex();
+                assertTrue(java.util.Arrays.equals(ForeignShards.label(i), s.label()), s.caseId());
+                assertEquals((1 + i) / (float) ForeignShards.SIDE, s.image()[1], 0f, s.caseId());
+            }
+            SplitSlices split = SplitSlices.of(table, ForeignShards.DATASET, ForeignShards.SPLIT, model, root.toString(), 2);
+            assertEquals(2, split.cases());
+            assertEquals(ForeignShards.ROWS, split.rows().count());
+        }));
     }
 
     @TestFactory
@@ -174,8 +288,43 @@ class BadInputCorpusTest {
         return files.stream().map(f -> dynamicTest(folder + "/" + f.getFileName(), () -> check.check(f)));
     }
 
+    /** A local Spark session for the slice readers (shared with any other test class of this JVM). */
+    private static SparkSession spark() {
+        return SparkSession.builder().master("local[2]").appName("bad-input corpus")
+                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    }
+
+    /** {@link #rejects(Path, Class, Read)}, and the message must also mention {@code problem}. */
+    static void rejects(Path f, Class<? extends RuntimeException> type, String problem, Read read) {
+        rejects(f, type, problem, Throwable::getMessage, read);
+    }
+
+    /**
+     * {@link #rejects(Path, Class, Read)} where {@code describe} gives what the user sees of the exception, which
+     * must name the file and mention {@code problem}.
+     */
+    static void rejects(Path f, Class<? extends RuntimeException> type, String problem,
+                        java.util.function.Function<Throwable, String> describe, Read read) {
+        rejects(f, type, describe, () -> {
+            try {
+                read.run();
+            } catch (RuntimeException e) {
+                if (type.isInstance(e) && !String.valueOf(describe.apply(e)).contains(problem)) {
+                    throw new AssertionError(f + ": the message does not say '" + problem + "': " + describe.apply(e), e);
+                }
+                throw e;
+            }
+        });
+    }
+
     /** The read must throw {@code type}, naming the file, in time and within the allocation budget. */
     static void rejects(Path f, Class<? extends RuntimeException> type, Read read) {
+        rejects(f, type, Throwable::getMessage, read);
+    }
+
+    private static void rejects(Path f, Class<? extends RuntimeException> type,
+                                java.util.function.Function<Throwable, String> describe, Read read) {
         TRIED.incrementAndGet();
         Outcome o = assertTimeoutPreemptively(TIME_LIMIT, () -> {
             long before = allocatedByThisThread();
@@ -192,7 +341,7 @@ class BadInputCorpusTest {
         if (!type.isInstance(o.thrown)) {
             fail(f + ": threw " + o.thrown.getClass().getName() + " instead of " + type.getSimpleName() + "\n" + trace(o.thrown));
         }
-        String message = o.thrown.getMessage();
+        String message = describe.apply(o.thrown);
         assertTrue(namesFile(message, f), () -> "message does not name the file " + f + ": " + message);
         assertTrue(o.allocated < MAX_ALLOCATED_BYTES, () -> f + ": allocated " + (o.allocated >> 20)
                 + " MB before rejecting it (" + message + ")");

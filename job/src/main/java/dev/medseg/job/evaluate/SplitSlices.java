@@ -2,6 +2,7 @@ package dev.medseg.job.evaluate;
 
 import dev.medseg.data.slices.SliceSchema;
 import dev.medseg.job.cli.UserError;
+import dev.medseg.job.train.SliceData;
 import dev.medseg.model.ModelConfig;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -45,25 +46,18 @@ public final class SplitSlices {
 
     /**
      * The rows of {@code dataset}/{@code split} of a slice table. Whole-split mismatches (no such split, another
-     * prep version, slice size or channels other than the model's) are {@link UserError}s: no case could be
-     * scored. Per-case faults are left to the tasks.
+     * prep version, slice size or channels other than the model's) and images whose bytes disagree with their
+     * declared size (damaged or foreign shards, see {@link SliceData#checkSplit}) are {@link UserError}s. Other
+     * per-case faults (native size, labels) are left to the tasks.
      */
     public static SplitSlices of(Dataset<Row> table, String dataset, String split, ModelConfig model, String dataDir,
                                  int defaultParallelism) {
         Dataset<Row> rows = table.where(col(SliceSchema.DATASET).equalTo(dataset).and(col(SliceSchema.SPLIT).equalTo(split)));
-        List<Row> shapes = rows.groupBy(SliceSchema.CHANNELS, SliceSchema.HEIGHT, SliceSchema.WIDTH,
-                SliceSchema.PREP_VERSION).count().collectAsList();
-        if (shapes.isEmpty()) {
-            throw new UserError("dataset " + dataset + " has no rows in split '" + split + "' under " + dataDir);
-        }
-        for (Row r : shapes) {
-            int c = r.getInt(0);
-            int h = r.getInt(1);
-            int w = r.getInt(2);
-            if (!SliceSchema.VERSION.equals(r.getString(3))) {
-                throw new UserError(dataDir + ": slices written with prep version '" + r.getString(3) + "', this build reads "
-                        + SliceSchema.VERSION + "; re-run `medseg prep`");
-            }
+        // label_native is checked per case by CaseSlices: a case without it is reported, not fatal
+        for (SliceData.Shape s : SliceData.checkSplit(rows, dataset, split, null, dataDir)) {
+            int c = s.channels();
+            int h = s.height();
+            int w = s.width();
             if (h != model.imageSize() || w != model.imageSize()) {
                 throw new UserError(dataset + "/" + split + " has " + h + "x" + w + " slices but the run's model.imageSize is "
                         + model.imageSize());

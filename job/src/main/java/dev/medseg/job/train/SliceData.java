@@ -5,9 +5,13 @@ import dev.medseg.job.cli.UserError;
 import dev.medseg.model.ModelConfig;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -34,7 +38,9 @@ public final class SliceData {
             if (!fs.exists(new org.apache.hadoop.fs.Path(dir))) {
                 throw new UserError("--data " + dataDir + ": no such directory (expected the output of `medseg prep`)");
             }
-            return spark.read().parquet(dir);
+            Dataset<Row> table = spark.read().parquet(dir);
+            checkColumns(table.schema(), dataDir);
+            return table;
         } catch (UserError e) {
             throw e;
         } catch (Exception e) { // Scala's AnalysisException is checked in Java's eyes but never declared
@@ -44,6 +50,109 @@ public final class SliceData {
             }
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Refuses a table whose columns are not {@link SliceSchema}'s (missing, renamed or of another type): shards
+     * of another prep version or tool would otherwise fail later as a Spark analysis error or a ClassCastException
+     * inside a task. Extra columns are allowed; nullability is not compared (Parquet reads every column nullable).
+     */
+    static void checkColumns(StructType actual, String dataDir) {
+        List<String> problems = new ArrayList<>();
+        for (StructField expected : SliceSchema.schema().fields()) {
+            if (!Arrays.asList(actual.fieldNames()).contains(expected.name())) {
+                problems.add("no column " + expected.name() + (SliceSchema.PARTITION_COLUMNS.contains(expected.name())
+                        ? " (shards must sit in dataset=NAME/split=SPLIT folders)" : ""));
+                continue;
+            }
+            String found = actual.apply(expected.name()).dataType().catalogString();
+            if (!found.equals(expected.dataType().catalogString())) {
+                problems.add("column " + expected.name() + " is " + found + ", expected " + expected.dataType().catalogString());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new UserError("--data " + dataDir + ": not slice shards this build reads (" + SliceSchema.VERSION + "): "
+                    + String.join("; ", problems) + "; re-run `medseg prep`");
+        }
+    }
+
+    /** A (channels, height, width) that rows of a split have. */
+    public record Shape(int channels, int height, int width) {}
+
+    /**
+     * Checks the rows of one split before any work, in one pass: they exist, carry this build's prep version,
+     * positive sizes, and images (and {@code labelColumn}, when not null: uint8 height x width) of exactly the
+     * bytes their sizes declare. Returns the split's distinct shapes; every refusal is a {@link UserError} naming
+     * {@code dataDir} and, for a damaged row, its case and slice.
+     */
+    public static List<Shape> checkSplit(Dataset<Row> rows, String dataset, String split, String labelColumn, String dataDir) {
+        String where = dataDir + ": " + dataset + "/" + split;
+        Column c = functions.col(SliceSchema.CHANNELS).cast("long");
+        Column h = functions.col(SliceSchema.HEIGHT).cast("long");
+        Column w = functions.col(SliceSchema.WIDTH).cast("long");
+        Column image = functions.col(SliceSchema.IMAGE);
+        Column badImage = image.isNull().or(functions.length(image).cast("long").notEqual(c.multiply(h).multiply(w).multiply(4)));
+        Column badLabel = functions.lit(false);
+        if (labelColumn != null) {
+            Column label = functions.col(labelColumn);
+            badLabel = label.isNotNull().and(functions.length(label).cast("long").notEqual(h.multiply(w)));
+        }
+        Column labelBytes = labelColumn == null ? functions.lit(0) : functions.length(functions.col(labelColumn));
+        List<Row> groups;
+        try {
+            // per shape: rows, and the first (case, slice, bytes) whose image or label bytes disagree with it
+            groups = rows.groupBy(SliceSchema.CHANNELS, SliceSchema.HEIGHT, SliceSchema.WIDTH, SliceSchema.PREP_VERSION)
+                    .agg(functions.count(functions.lit(1)),
+                            functions.min(functions.when(badImage, firstBad(functions.length(image)))),
+                            functions.min(functions.when(badLabel, firstBad(labelBytes))))
+                    .collectAsList();
+        } catch (Exception e) { // a file whose columns disagree with the table's schema fails in a task
+            if (e instanceof org.apache.spark.SparkException) {
+                throw new UserError(where + ": cannot read the slice shards (" + rootMessage(e) + "); re-run `medseg prep`", e);
+            }
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
+        if (groups.isEmpty()) {
+            throw new UserError("dataset " + dataset + " has no rows in split '" + split + "' under " + dataDir);
+        }
+        List<Shape> shapes = new ArrayList<>();
+        for (Row r : groups) {
+            String version = r.getString(3);
+            if (!SliceSchema.VERSION.equals(version)) {
+                throw new UserError(dataDir + ": slices written with prep version '" + version + "', this build reads "
+                        + SliceSchema.VERSION + "; re-run `medseg prep`");
+            }
+            Shape s = new Shape(r.getInt(0), r.getInt(1), r.getInt(2));
+            if (s.channels() <= 0 || s.height() <= 0 || s.width() <= 0) {
+                throw new UserError(where + " has slices of " + s.channels() + " channel(s) of " + s.height() + "x"
+                        + s.width() + ": not a slice size; re-run `medseg prep`");
+            }
+            if (!r.isNullAt(5)) {
+                Row bad = r.getStruct(5);
+                throw new UserError(where + " case " + bad.getString(0) + " slice " + bad.getInt(1) + ": image has "
+                        + (bad.isNullAt(2) ? "no" : bad.getInt(2)) + " bytes, expected " + 4L * s.channels() * s.height() * s.width()
+                        + " for (" + s.channels() + ", " + s.height() + ", " + s.width() + ") float32; the shards are damaged "
+                        + "or not from `medseg prep`");
+            }
+            if (!r.isNullAt(6)) {
+                Row bad = r.getStruct(6);
+                throw new UserError(where + " case " + bad.getString(0) + " slice " + bad.getInt(1) + ": " + labelColumn
+                        + " has " + bad.getInt(2) + " bytes, expected " + (long) s.height() * s.width() + " for ("
+                        + s.height() + ", " + s.width() + ") uint8; the shards are damaged or not from `medseg prep`");
+            }
+            shapes.add(s);
+        }
+        return shapes;
+    }
+
+    private static Column firstBad(Column bytes) {
+        return functions.struct(functions.col(SliceSchema.CASE_ID), functions.col(SliceSchema.SLICE_INDEX), bytes);
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        return String.valueOf(root.getMessage()).lines().findFirst().orElse(root.getClass().getSimpleName());
     }
 
     /** Picks the dataset: the configured one, or the only one present. */
@@ -70,18 +179,8 @@ public final class SliceData {
     public static JavaRDD<SliceSample> samples(Dataset<Row> table, String dataset, String split, ModelConfig model,
                                                String dataDir) {
         Dataset<Row> rows = table.where(col(SliceSchema.DATASET).equalTo(dataset).and(col(SliceSchema.SPLIT).equalTo(split)));
-        List<Row> shapes = rows.groupBy(SliceSchema.CHANNELS, SliceSchema.HEIGHT, SliceSchema.WIDTH, SliceSchema.PREP_VERSION)
-                .count().collectAsList();
-        if (shapes.isEmpty()) {
-            throw new UserError("dataset " + dataset + " has no rows in split '" + split + "' under " + dataDir);
-        }
-        for (Row r : shapes) {
-            int c = r.getInt(0), h = r.getInt(1), w = r.getInt(2);
-            String version = r.getString(3);
-            if (!SliceSchema.VERSION.equals(version)) {
-                throw new UserError(dataDir + ": slices written with prep version '" + version + "', this build reads "
-                        + SliceSchema.VERSION + "; re-run `medseg prep`");
-            }
+        for (Shape s : checkSplit(rows, dataset, split, SliceSchema.LABEL, dataDir)) {
+            int c = s.channels(), h = s.height(), w = s.width();
             if (h != model.imageSize() || w != model.imageSize()) {
                 throw new UserError(dataset + "/" + split + " has " + h + "x" + w + " slices but model.imageSize is "
                         + model.imageSize() + "; re-run prep with prep.imageSize=" + model.imageSize() + " or set model.imageSize");
