@@ -68,7 +68,9 @@ class ExecutorOffHeapRefusalTest {
         int code = ChildJvm.run(cmd, Map.of("OMP_NUM_THREADS", "1"), log, LIMIT);
         double seconds = (System.nanoTime() - t0) / 1e9;
         String text = Files.readString(log);
-        assertNotEquals(0, code, ChildJvm.tail(log));
+        assertEquals(2, code, "a refusal is the user's to fix: exit 2\n" + ChildJvm.tail(log));
+        assertTrue(text.contains("medseg train: an executor refused to train: the frozen LLM block needs"),
+                "not reported as one line\n" + ChildJvm.tail(log));
         String needs = String.format(Locale.ROOT, "the frozen LLM block needs %.2f GB of off-heap memory", needed / 1e9);
         String limit = String.format(Locale.ROOT, "org.bytedeco.javacpp.maxbytes = %.2f GB", MAX_BYTES / 1e9);
         assertTrue(text.contains(needs), "no '" + needs + "' in\n" + ChildJvm.tail(log));

@@ -91,6 +91,8 @@ class PrepInterruptTest {
         long rerunStart = System.nanoTime();
         int rerun = ChildJvm.run(prep, Map.of(), dir.resolve("rerun.log"), RUN_LIMIT);
         assertEquals(0, rerun, ChildJvm.tail(dir.resolve("rerun.log")));
+        assertTrue(Files.readString(dir.resolve("rerun.log")).contains("is left over from an interrupted prep"),
+                "the rerun did not name the killed run's temporary directory\n" + ChildJvm.tail(dir.resolve("rerun.log")));
         long rerunEnd = System.nanoTime();
         Path fresh = dir.resolve("fresh");
         TrainRuns.cli("prep", "--conf", Repo.root().resolve("conf/datasets/synapse.conf").toString(), "--input",

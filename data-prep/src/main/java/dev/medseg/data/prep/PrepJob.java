@@ -108,6 +108,8 @@ public final class PrepJob {
             throw new PrepException("output " + out + " must not be a file system root");
         }
 
+        warnAboutLeftovers(fs, out);
+
         sc.setJobDescription("prep " + options.dataset() + ": listing " + options.input());
         DatasetLayout layout = layoutFor(options);
         Listing listing;
@@ -328,6 +330,23 @@ public final class PrepJob {
             return p.getFileSystem(conf);
         } catch (IOException e) {
             throw new PrepException("cannot open the file system of " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Names the temporary directories that killed runs into the same OUTPUT left behind (a failed run deletes its
+     * own; a killed JVM cannot). They are never read as data, but they hold disk space; another prep may still be
+     * writing one, so they are reported, not deleted.
+     */
+    private static void warnAboutLeftovers(FileSystem fs, org.apache.hadoop.fs.Path out) {
+        String prefix = "." + out.getName() + ".prep-tmp-";
+        try {
+            for (var st : fs.listStatus(out.getParent(), p -> p.getName().startsWith(prefix))) {
+                LOG.warn("{} is left over from an interrupted prep into {} (never read as data); delete it when no "
+                        + "other prep is writing there", st.getPath(), out);
+            }
+        } catch (IOException e) {
+            LOG.debug("could not list {} for leftovers: {}", out.getParent(), e.toString());
         }
     }
 

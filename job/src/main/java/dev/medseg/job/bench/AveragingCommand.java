@@ -41,11 +41,11 @@ public final class AveragingCommand implements Callable<Integer> {
             description = "Worker counts, ascending; the first is the scaling base (default ${DEFAULT-VALUE}).")
     List<Integer> workers;
     @Option(names = "--driver-heap-gb", description = "Driver (SparkSubmit JVM) heap: the state, its broadcast pieces, the "
-            + "double-precision sum and each worker result being fetched, deserialized and merged (default 12; 1 with --tiny).")
+            + "double-precision sum and each worker result being fetched, deserialized and merged (default 8; 1 with --tiny).")
     Integer driverHeapGb;
     @Option(names = "--executor-heap-gb", description = "Executor heap (spark.executor.memory): the broadcast state "
-            + "(pieces and value), the worker's double-precision result and Spark's two serialized copies of it; full "
-            + "TransUNet with SGD momentum needs ~7.6 GB of it at the end of a round (default 10; 1 with --tiny).")
+            + "(pieces and value), the worker's float result and Spark's two serialized copies of it; full "
+            + "TransUNet with SGD momentum needs ~4.2 GB of it at the end of a round (default 6; 1 with --tiny).")
     Integer executorHeapGb;
     @Option(names = "--executor-offheap-gb", description = "Executor ND4J off-heap limit (javacpp maxbytes; maxphysicalbytes "
             + "= heap + this + 1): parameters, optimizer slots, activations (default 8; 1 with --tiny).")
@@ -66,7 +66,7 @@ public final class AveragingCommand implements Callable<Integer> {
         }
         if (models.size() != 1) throw new UserError("--model: one model per run (transunet or llm-transunet), got '" + model + "'");
         try {
-            var memory = new AveragingSettings.Memory(orDefault(driverHeapGb, 12, 1), orDefault(executorHeapGb, 10, 1),
+            var memory = new AveragingSettings.Memory(orDefault(driverHeapGb, 8, 1), orDefault(executorHeapGb, 6, 1),
                     orDefault(executorOffHeapGb, 8, 1));
             return new AveragingSettings(models.get(0), tiny, orDefault(size, 256, 64), classes, batch, averagingFrequency,
                     rounds, warmup, optimizer, workers, memory, orDefault(timeoutMinutes, 120, 15));

@@ -31,7 +31,7 @@ public record AveragingSettings(BenchModel model, boolean tiny, int size, int cl
 
     /**
      * Memory of the cluster's JVMs, in GB. The executor heap holds the broadcast state (float) and the worker's
-     * result in double while it is serialized; the off-heap limit (JavaCPP maxbytes) holds ND4J's parameters,
+     * result (float) while it is serialized; the off-heap limit (JavaCPP maxbytes) holds ND4J's parameters,
      * optimizer slots and activations; maxphysicalbytes = heap + off-heap + 1.
      */
     public record Memory(int driverHeapGb, int executorHeapGb, int executorOffHeapGb) {

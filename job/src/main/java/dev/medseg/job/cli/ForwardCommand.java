@@ -57,7 +57,7 @@ final class ForwardCommand implements Callable<Integer> {
         int layer = conf.getInt("model.llm.layer");
         Map<String, INDArray> frozen = llm == null ? null
                 : LlmWeights.load(llm, layer, cfg.llm().get(), DataType.FLOAT);
-        Graph g = new Graph(Graph.Mode.EVAL, 0, conf.getLong("seed"), DataType.FLOAT,
+        Graph g = new Graph(Graph.Mode.EVAL, 0, new dev.medseg.job.config.Settings(conf).longValue("seed"), DataType.FLOAT,
                 frozen == null ? null : frozen::get);
         SegmentationNetwork.build(g, cfg);
         var err = spec.commandLine().getErr();
@@ -83,7 +83,7 @@ final class ForwardCommand implements Callable<Integer> {
                 throw new UserError(e.getMessage(), e);
             }
         } else if (vitNpz == null) {
-            err.println("warning: no --checkpoint: weights are randomly initialised (seed " + conf.getLong("seed") + ")");
+            err.println("warning: no --checkpoint: weights are randomly initialised (seed " + new dev.medseg.job.config.Settings(conf).longValue("seed") + ")");
         }
         INDArray x;
         try (TensorSource in = NpyFormat.open(input)) {

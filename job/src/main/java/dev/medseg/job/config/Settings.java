@@ -23,6 +23,11 @@ public final class Settings {
         return v;
     }
 
+    /** A whole number of any size (a seed, a count of bytes). */
+    public long longValue(String key) {
+        try { return config.getLong(key); } catch (ConfigException e) { throw wrongType(key, "an integer", e); }
+    }
+
     public double doubleIn(String key, double min, double max) {
         double v;
         try { v = config.getDouble(key); } catch (ConfigException e) { throw wrongType(key, "a number", e); }

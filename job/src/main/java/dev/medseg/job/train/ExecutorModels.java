@@ -1,5 +1,7 @@
 package dev.medseg.job.train;
 
+import dev.medseg.job.cli.UserError;
+
 import dev.medseg.model.LlmWeights;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.SegmentationNetwork;
@@ -129,6 +131,32 @@ public final class ExecutorModels {
         }
     }
 
+    /** How {@link #requireOffHeap}'s message starts: the driver finds it in a failed task's report. */
+    static final String OFF_HEAP_REFUSAL = "the frozen LLM block needs";
+
+    /**
+     * {@code e} as the user should see it: when an executor refused to load the frozen block for lack of off-heap
+     * memory, a {@link UserError} with that one line (Spark reports task failures as a long stack trace whose
+     * message embeds the executor's exception); otherwise {@code e} itself, rethrown as it is (Spark's
+     * {@code SparkException} is a checked exception that Java callers of JavaRDD never see declared).
+     */
+    static RuntimeException explainTaskFailure(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            int at = m == null ? -1 : m.indexOf(OFF_HEAP_REFUSAL);
+            if (at >= 0) {
+                int end = m.indexOf('\n', at);
+                return new UserError("an executor refused to train: " + (end < 0 ? m.substring(at) : m.substring(at, end)), e);
+            }
+        }
+        return ExecutorModels.<RuntimeException>rethrow(e);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Exception> T rethrow(Exception e) throws T {
+        throw (T) e;
+    }
+
     /** Bytes of the frozen block in fp32: attention, SwiGLU FFN and the two norms. */
     static long blockBytes(ModelConfig.Llm l) {
         long d = l.dim(), kv = (long) l.kvHeads() * l.headDim(), f = l.ffnDim();
@@ -143,7 +171,7 @@ public final class ExecutorModels {
         if (maxBytes <= 0) return; // unlimited
         long left = maxBytes - usedBytes;
         if (needed > left) {
-            throw new IllegalStateException(String.format("the frozen LLM block needs %.2f GB of off-heap memory but this "
+            throw new IllegalStateException(String.format(OFF_HEAP_REFUSAL + " %.2f GB of off-heap memory but this "
                     + "JVM has %.2f GB left of its ND4J limit (org.bytedeco.javacpp.maxbytes = %.2f GB); the model and "
                     + "its activations need more on top. Raise -Dorg.bytedeco.javacpp.maxbytes (and, on a cluster, "
                     + "spark.executor.memoryOverhead; see submit/README.md)", needed / 1e9, left / 1e9, maxBytes / 1e9));

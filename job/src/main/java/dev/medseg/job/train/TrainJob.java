@@ -230,7 +230,11 @@ public final class TrainJob {
                     t -> WorkerSteps.run(t, state.value(), samples, worker, plan, first, steps));
             return Collections.singletonList(r).iterator();
         }, true);
-        return results.treeAggregate(new RoundSum(), RoundSum::add, RoundSum::merge);
+        try {
+            return results.treeAggregate(new RoundSum(), RoundSum::add, RoundSum::merge);
+        } catch (Exception e) { // SparkException, checked but undeclared
+            throw ExecutorModels.explainTaskFailure(e); // a replacement executor with less memory refuses here
+        }
     }
 
     /** The initial state and layouts, made where the model lives (an executor). */
@@ -240,9 +244,13 @@ public final class TrainJob {
         String initFile = ts.init();
         String npz = spec.config().getString("model.vitCheckpoint").trim();
         jsc.setJobDescription("medseg train: build the model and its initial weights");
-        return jsc.parallelize(List.of(0), 1)
-                .map(x -> ExecutorModels.withFreshTrainer(spec, t -> initialState(t, initFile, npz)))
-                .collect().get(0);
+        try {
+            return jsc.parallelize(List.of(0), 1)
+                    .map(x -> ExecutorModels.withFreshTrainer(spec, t -> initialState(t, initFile, npz)))
+                    .collect().get(0);
+        } catch (Exception e) { // SparkException, checked but undeclared
+            throw ExecutorModels.explainTaskFailure(e);
+        }
     }
 
     /**

@@ -50,7 +50,7 @@ public record TrainSettings(String dataset, String trainSplit, String valSplit, 
                 s.oneOf("train.bestMetric", "dice", "iou"),
                 s.intIn("train.maxRounds", 0, Integer.MAX_VALUE),
                 s.string("train.init").trim(),
-                s.config().getLong("seed"));
+                s.longValue("seed"));
     }
 
     /** The optimizer with PyTorch's semantics. */

@@ -39,8 +39,8 @@ class AveragingSettingsTest {
         assertEquals("sgd", s.optimizer());
         assertEquals(1, s.optimizerSlots());
         assertEquals(List.of(1, 2), s.workers());
-        assertEquals(new AveragingSettings.Memory(12, 10, 8), s.memory());
-        assertEquals("-Dorg.bytedeco.javacpp.maxbytes=8G -Dorg.bytedeco.javacpp.maxphysicalbytes=19G",
+        assertEquals(new AveragingSettings.Memory(8, 6, 8), s.memory());
+        assertEquals("-Dorg.bytedeco.javacpp.maxbytes=8G -Dorg.bytedeco.javacpp.maxphysicalbytes=15G",
                 s.memory().executorJavaCpp());
         assertEquals(120, s.timeoutMinutes());
         assertEquals(ModelConfig.r50ViTB16(9, 256), s.modelConfig());
@@ -68,7 +68,7 @@ class AveragingSettingsTest {
         assertUsage("--model: unknown model 'unet' (transunet | llm-transunet | both)", "--model", "unet");
         assertUsage("--size must be a multiple of 16 in [16, 1024], got 100", "--size", "100");
         assertUsage("--averaging-frequency must be in [1, 1000], got 0", "--averaging-frequency", "0");
-        assertUsage("memory sizes must be in [1, 256] GB, got driver heap 0, executor heap 10, executor off-heap 8",
+        assertUsage("memory sizes must be in [1, 256] GB, got driver heap 0, executor heap 6, executor off-heap 8",
                 "--driver-heap-gb", "0");
         var r = ModelBenchCommandsTest.run("bench", "averaging", "--batch", "0");
         assertEquals(2, r.exit());

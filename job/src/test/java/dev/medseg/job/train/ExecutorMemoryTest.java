@@ -18,4 +18,23 @@ class ExecutorMemoryTest {
         assertDoesNotThrow(() -> ExecutorModels.requireOffHeap(bytes, 8_000_000_000L, 1_000_000_000L));
         assertDoesNotThrow(() -> ExecutorModels.requireOffHeap(bytes, 0, 0));
     }
+
+    @Test
+    void aRefusalReportedByATaskFailureBecomesOneUserFacingLine() {
+        var refusal = assertThrows(IllegalStateException.class,
+                () -> ExecutorModels.requireOffHeap(810_000_000L, 500_000_000L, 0));
+        // Spark's report of a failed task: its own words, then the executor's exception and stack as text.
+        var spark = new RuntimeException("Job aborted due to stage failure: Task 0 in stage 1.0 failed 4 times, most "
+                + "recent failure: Lost task 0.3 (TID 3) (10.0.0.7 executor 2): java.lang.IllegalStateException: "
+                + refusal.getMessage() + "\n\tat dev.medseg.job.train.ExecutorModels.requireOffHeap(ExecutorModels.java:1)\n");
+        RuntimeException shown = ExecutorModels.explainTaskFailure(spark);
+        assertInstanceOf(dev.medseg.job.cli.UserError.class, shown);
+        assertEquals("an executor refused to train: " + refusal.getMessage(), shown.getMessage());
+        assertSame(spark, shown.getCause());
+        var other = new RuntimeException("Job aborted: java.io.IOException: disk full");
+        assertSame(other, assertThrows(RuntimeException.class, () -> ExecutorModels.explainTaskFailure(other)));
+        // Spark's own exception type is checked: it is rethrown unchanged, not wrapped.
+        var checked = new Exception("Job aborted: lost executor 1");
+        assertSame(checked, assertThrows(Exception.class, () -> ExecutorModels.explainTaskFailure(checked)));
+    }
 }
