@@ -10,6 +10,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.autodiff.samediff.internal.memory.AbstractMemoryMgr;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,9 +18,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -43,6 +47,8 @@ public final class SegmentationTrainer {
     private final INDArray[] slots;
     private final INDArray scratch;
     private final List<String> outputs = new ArrayList<>();
+    private EagerRelease eager;
+    private ClosingMemoryMgr currentSession;
     private long step;
 
     /** The result of one step: the loss before the update and the rate used. */
@@ -95,6 +101,11 @@ public final class SegmentationTrainer {
     public ParamLayout buffers() { return buffers; }
     /** The graph (for inspection and tests; train through {@link #step}). */
     public Graph graph() { return graph; }
+    /** Intermediate arrays freed during the last step, before it ended (0 before the first step). */
+    int intermediatesFreedLastStep() {
+        return eager == null ? 0 : eager.closedLastStep();
+    }
+
     /** Optimizer updates done so far. */
     public long steps() { return step; }
 
@@ -150,6 +161,7 @@ public final class SegmentationTrainer {
         feed.put(SegmentationLoss.TARGET, Nd4j.create(target, new long[]{batch, model.numClasses(), s, s}, 'c'));
         Nd4j.getRandom().setSeed(rngSeed);
         ClosingMemoryMgr session = freeReleasedArrays();
+        eagerRelease(session).reset();
         var result = graph.sd().calculateGradientsAndOutputs(feed, outputs, params.shapes().keySet());
         double lossValue;
         try {
@@ -194,6 +206,23 @@ public final class SegmentationTrainer {
     }
 
     /**
+     * The listener that frees intermediates during the step (made once: it needs the gradient function and the
+     * names of what the step returns: the requested outputs and every parameter's gradient).
+     */
+    private EagerRelease eagerRelease(ClosingMemoryMgr session) {
+        if (eager == null) {
+            SameDiff sd = graph.sd();
+            SameDiff gradFn = sd.getFunction("grad");
+            Set<String> keep = new HashSet<>(outputs);
+            for (String p : params.shapes().keySet()) keep.add(sd.getGradForVariable(p).name());
+            eager = new EagerRelease(gradFn, keep, b -> currentSession.ownerOf(b));
+            sd.addListeners(eager); // calculateGradients runs the gradient function with the main graph's listeners
+        }
+        currentSession = session;
+        return eager;
+    }
+
+    /**
      * Makes this thread's session of the gradient function free each intermediate array as soon as the graph no
      * longer needs it. SameDiff's default ArrayCacheMemoryMgr keeps released arrays for reuse, up to a quarter of
      * JavaCPP's maxBytes (3 GB at maxBytes=12G) on top of the live activations; its NoOpMemoryMgr leaves them to the
@@ -223,6 +252,8 @@ public final class SegmentationTrainer {
      */
     private static final class ClosingMemoryMgr extends AbstractMemoryMgr {
         private final List<INDArray> handedOut = new ArrayList<>();
+        /** Root buffer of each array handed out this step: what {@link EagerRelease} may close. */
+        private final Map<DataBuffer, INDArray> owners = new IdentityHashMap<>();
 
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {
@@ -236,7 +267,13 @@ public final class SegmentationTrainer {
 
         private INDArray track(INDArray a) {
             handedOut.add(a);
+            if (!a.isEmpty()) owners.put(EagerRelease.root(a), a);
             return a;
+        }
+
+        /** The array this manager handed out whose memory is {@code root}, or null. */
+        INDArray ownerOf(DataBuffer root) {
+            return owners.get(root);
         }
 
         @Override
@@ -248,6 +285,7 @@ public final class SegmentationTrainer {
         void closeAll() {
             for (INDArray a : handedOut) release(a);
             handedOut.clear();
+            owners.clear();
         }
 
         @Override

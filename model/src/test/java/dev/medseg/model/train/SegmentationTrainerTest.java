@@ -46,6 +46,9 @@ class SegmentationTrainerTest {
                 for (int i = 0; i < lblPer; i++) y[i] = (byte) labels[it * lblPer + i];
                 var r = trainer.step(x, y, poly.at(it, 0), 5);
                 assertEquals(losses[it], r.loss(), 2e-5, "loss at step " + it);
+                // Parity holds while the step frees each intermediate as soon as its last reader has run.
+                assertTrue(trainer.intermediatesFreedLastStep() > 200,
+                        "freed during step " + it + ": " + trainer.intermediatesFreedLastStep());
             }
             int compared = 0;
             for (String key : f.names()) {
