@@ -221,22 +221,39 @@ public final class Resampler {
         c[b] = cb / norm;
         c[d] = cd / norm;
         c[e] = ce / norm;
+        // the previous value stays in a register instead of being stored and loaded back each step
+        double pa = c[a];
+        double pb = c[b];
+        double pd = c[d];
+        double pe = c[e];
         for (int i = 1; i < n; i++) {
-            c[a + i] += z * c[a + i - 1];
-            c[b + i] += z * c[b + i - 1];
-            c[d + i] += z * c[d + i - 1];
-            c[e + i] += z * c[e + i - 1];
+            pa = c[a + i] + z * pa;
+            pb = c[b + i] + z * pb;
+            pd = c[d + i] + z * pd;
+            pe = c[e + i] + z * pe;
+            c[a + i] = pa;
+            c[b + i] = pb;
+            c[d + i] = pd;
+            c[e + i] = pe;
         }
         double den = z * z - 1.0;
-        c[a + l] = (z * c[a + l - 1] + c[a + l]) * z / den;
-        c[b + l] = (z * c[b + l - 1] + c[b + l]) * z / den;
-        c[d + l] = (z * c[d + l - 1] + c[d + l]) * z / den;
-        c[e + l] = (z * c[e + l - 1] + c[e + l]) * z / den;
+        pa = (z * c[a + l - 1] + c[a + l]) * z / den;
+        pb = (z * c[b + l - 1] + c[b + l]) * z / den;
+        pd = (z * c[d + l - 1] + c[d + l]) * z / den;
+        pe = (z * c[e + l - 1] + c[e + l]) * z / den;
+        c[a + l] = pa;
+        c[b + l] = pb;
+        c[d + l] = pd;
+        c[e + l] = pe;
         for (int i = l - 1; i >= 0; i--) {
-            c[a + i] = z * (c[a + i + 1] - c[a + i]);
-            c[b + i] = z * (c[b + i + 1] - c[b + i]);
-            c[d + i] = z * (c[d + i + 1] - c[d + i]);
-            c[e + i] = z * (c[e + i + 1] - c[e + i]);
+            pa = z * (pa - c[a + i]);
+            pb = z * (pb - c[b + i]);
+            pd = z * (pd - c[d + i]);
+            pe = z * (pe - c[e + i]);
+            c[a + i] = pa;
+            c[b + i] = pb;
+            c[d + i] = pd;
+            c[e + i] = pe;
         }
     }
 
