@@ -286,6 +286,19 @@ public final class NiftiReader {
         boolean scaled = h.scaled();
         double slope = h.slope();
         double inter = h.inter();
+        // the common CT/MR cases get a loop of their own (no per-voxel type switch); same values
+        if (!scaled && type == NiftiDatatype.INT16) {
+            for (int i = 0; i < count; i++) {
+                out[first + i] = b.getShort(2 * i);
+            }
+            return;
+        }
+        if (!scaled && type == NiftiDatatype.UINT8) {
+            for (int i = 0; i < count; i++) {
+                out[first + i] = b.get(i) & 0xFF;
+            }
+            return;
+        }
         for (int i = 0; i < count; i++) {
             double v = raw(type, b, i * size);
             out[first + i] = (float) (scaled ? v * slope + inter : v);
@@ -296,6 +309,12 @@ public final class NiftiReader {
         NiftiHeader h = f.header;
         NiftiDatatype type = h.datatype();
         int size = type.bytes();
+        if (type == NiftiDatatype.UINT8 && !h.scaled()) { // every uint8 is a valid id: no check, no type switch
+            for (int i = 0; i < count; i++) {
+                out[first + i] = b.get(i) & 0xFF;
+            }
+            return;
+        }
         if (type.isInteger() && !h.scaled()) {
             for (int i = 0; i < count; i++) {
                 long v = rawInteger(type, b, i * size);
