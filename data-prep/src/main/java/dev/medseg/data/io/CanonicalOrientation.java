@@ -73,7 +73,15 @@ public final class CanonicalOrientation {
         }
         float[] out = new float[volume.data().length];
         float[] in = volume.data();
-        plan.forEach((dst, src) -> out[dst] = in[src]);
+        plan.forEachRun((dst, src, count, step) -> {
+            if (step == 1) {
+                System.arraycopy(in, src, out, dst, count);
+            } else {
+                for (int i = 0, s = src; i < count; i++, s += step) {
+                    out[dst + i] = in[s];
+                }
+            }
+        });
         return new Volume(out, plan.newGeometry, volume.datatype(), volume.source());
     }
 
@@ -85,7 +93,15 @@ public final class CanonicalOrientation {
         }
         int[] out = new int[labels.ids().length];
         int[] in = labels.ids();
-        plan.forEach((dst, src) -> out[dst] = in[src]);
+        plan.forEachRun((dst, src, count, step) -> {
+            if (step == 1) {
+                System.arraycopy(in, src, out, dst, count);
+            } else {
+                for (int i = 0, s = src; i < count; i++, s += step) {
+                    out[dst + i] = in[s];
+                }
+            }
+        });
         return new LabelVolume(out, plan.newGeometry, labels.datatype(), labels.source());
     }
 
@@ -94,18 +110,23 @@ public final class CanonicalOrientation {
         return plan(g).newGeometry;
     }
 
-    private interface Move {
-        void copy(int dst, int src);
+    /**
+     * Copies {@code count} values: new index {@code dst + i} takes old index {@code src + i * step}. One call per
+     * row keeps the per-voxel loop inside each array type's own copy, which the JIT compiles on its own; a
+     * per-voxel callback shared by the float and int copies ran ~10x slower in the prep task than in isolation.
+     */
+    private interface Run {
+        void copy(int dst, int src, int count, int step);
     }
 
-    /** Output axis k takes source axis {@code source[k]}, reversed when {@code flip[k]}. */
     private record Plan(VolumeGeometry oldGeometry, int[] source, boolean[] flip, VolumeGeometry newGeometry) {
 
         boolean identity() {
             return source[0] == 0 && source[1] == 1 && source[2] == 2 && !flip[0] && !flip[1] && !flip[2];
         }
 
-        void forEach(Move move) {
+        /** Calls {@code run} once per new row (the innermost new axis), in new memory order. */
+        void forEachRun(Run run) {
             int[] oldDims = {oldGeometry.nx(), oldGeometry.ny(), oldGeometry.nz()};
             int[] oldStride = {1, oldDims[0], oldDims[0] * oldDims[1]};
             int[] n = new int[3];
@@ -121,9 +142,8 @@ public final class CanonicalOrientation {
             int dst = 0;
             for (int k2 = 0, s2 = start; k2 < n[2]; k2++, s2 += step[2]) {
                 for (int k1 = 0, s1 = s2; k1 < n[1]; k1++, s1 += step[1]) {
-                    for (int k0 = 0, s0 = s1; k0 < n[0]; k0++, s0 += step[0]) {
-                        move.copy(dst++, s0);
-                    }
+                    run.copy(dst, s1, n[0], step[0]);
+                    dst += n[0];
                 }
             }
         }

@@ -46,8 +46,13 @@ public final class NiftiReader {
     public static final long DEFAULT_MAX_VOXELS = 1L << 30;
 
     private static final int CHUNK_BYTES = 1 << 20;
-    /** First allocation for a compressed frame (4 MB of floats); see {@link Frame#initialCapacity()}. */
+    /** Smallest first allocation for a compressed frame (4 MB of floats); see {@link Frame#initialCapacity()}. */
     private static final int INITIAL_COMPRESSED_VOXELS = 1 << 20;
+    /**
+     * Deflate's largest expansion: a 258-byte match costs at least 2 bits, so a gzip stream never inflates to more
+     * than 1032 times its own size. Bounds what a compressed file can deliver before it is read.
+     */
+    static final long MAX_DEFLATE_RATIO = 1032;
 
     private final long maxVoxels;
 
@@ -112,6 +117,15 @@ public final class NiftiReader {
         return new LabelVolume(out[0], f.header.geometry(), typeName(f.header), f.dataPath.toString());
     }
 
+    /**
+     * First allocation (voxels) for a frame of {@code voxels} (already within the voxel limit) read from a gzip
+     * file of {@code compressedBytes}: what the file could inflate to at most, at least 2^20 voxels.
+     */
+    static int initialCompressedCapacity(long voxels, long compressedBytes, int bytesPerVoxel) {
+        long deliverable = compressedBytes / bytesPerVoxel * MAX_DEFLATE_RATIO;
+        return (int) Math.min(voxels, Math.max(INITIAL_COMPRESSED_VOXELS, deliverable));
+    }
+
     /** Doubles {@code capacity} until it holds {@code needed} voxels, never past the frame's {@code voxels}. */
     static int grownCapacity(int capacity, int needed, int voxels) {
         long c = Math.max(capacity, 1);
@@ -126,16 +140,20 @@ public final class NiftiReader {
     }
 
     /** An open data stream positioned at the start of the requested frame. */
-    private record Frame(NiftiHeader header, Path dataPath, InputStream data, boolean compressed, boolean last) {
+    private record Frame(NiftiHeader header, Path dataPath, InputStream data, boolean compressed, boolean last,
+                         long compressedBytes) {
 
         /**
          * Voxels to allocate before any data is read. An uncompressed file was checked against its size, so the
-         * whole frame is there; a gzip stream's length is unknown until it is read, so a tiny .nii.gz declaring a
-         * frame of 10^9 voxels must not cost 4 GB up front: start small and grow as data actually arrives.
+         * whole frame is there. A gzip stream's length is unknown until it is read, so a tiny .nii.gz declaring a
+         * frame of 10^9 voxels must not cost 4 GB up front: allocate no more than the file could possibly inflate
+         * to ({@link #MAX_DEFLATE_RATIO} times its size, at least {@link #INITIAL_COMPRESSED_VOXELS}) and grow as
+         * data actually arrives. A real volume is allocated once at its full size (growing by doubling copied a
+         * 39M-voxel CT volume seven times); a forged header gets no more than its file's data could fill anyway.
          */
         int initialCapacity() {
             long voxels = header.frameVoxels();
-            return (int) (compressed ? Math.min(voxels, INITIAL_COMPRESSED_VOXELS) : voxels);
+            return compressed ? initialCompressedCapacity(voxels, compressedBytes, header.datatype().bytes()) : (int) voxels;
         }
 
         void decode(ChunkDecoder decoder) {
@@ -198,6 +216,7 @@ public final class NiftiReader {
             if (!compressed) {
                 checkAgainstFileSize(header, dataPath);
             }
+            long compressedBytes = compressed ? Files.size(dataPath) : 0;
             skip += index * header.frameBytes();
             long skipped = skipUpTo(data, skip);
             if (skipped < skip) {
@@ -206,7 +225,7 @@ public final class NiftiReader {
                         + (header.singleFile() ? skipped + NiftiHeader.SIZE : skipped) + " bytes)");
             }
             headerStream = null; // ownership passes to the Frame
-            return new Frame(header, dataPath, data, compressed, index == header.frames() - 1);
+            return new Frame(header, dataPath, data, compressed, index == header.frames() - 1, compressedBytes);
         } catch (ZipException e) {
             throw new ImageFormatException(headerPath, "corrupt gzip data: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -267,6 +286,19 @@ public final class NiftiReader {
         boolean scaled = h.scaled();
         double slope = h.slope();
         double inter = h.inter();
+        // the common CT/MR cases get a loop of their own (no per-voxel type switch); same values
+        if (!scaled && type == NiftiDatatype.INT16) {
+            for (int i = 0; i < count; i++) {
+                out[first + i] = b.getShort(2 * i);
+            }
+            return;
+        }
+        if (!scaled && type == NiftiDatatype.UINT8) {
+            for (int i = 0; i < count; i++) {
+                out[first + i] = b.get(i) & 0xFF;
+            }
+            return;
+        }
         for (int i = 0; i < count; i++) {
             double v = raw(type, b, i * size);
             out[first + i] = (float) (scaled ? v * slope + inter : v);
@@ -277,6 +309,12 @@ public final class NiftiReader {
         NiftiHeader h = f.header;
         NiftiDatatype type = h.datatype();
         int size = type.bytes();
+        if (type == NiftiDatatype.UINT8 && !h.scaled()) { // every uint8 is a valid id: no check, no type switch
+            for (int i = 0; i < count; i++) {
+                out[first + i] = b.get(i) & 0xFF;
+            }
+            return;
+        }
         if (type.isInteger() && !h.scaled()) {
             for (int i = 0; i < count; i++) {
                 long v = rawInteger(type, b, i * size);

@@ -195,6 +195,7 @@ public final class CasePipeline {
         private final scala.collection.immutable.List<Double> spacing;
         private final String sourceLabel;
         private final CaseStats stats;
+        private final PlaneResizer resizer; // null when planes are kept as they are or resampled nearest
         private int next;
 
         CaseSlices(CaseTask task, SliceRecipe recipe, float[] data, byte[] classes, int channels, int height, int width,
@@ -210,6 +211,9 @@ public final class CasePipeline {
             this.spacing = scala.jdk.javaapi.CollectionConverters.asScala(spacing).toList(); // Spark rows take Seq
             this.sourceLabel = task.labels().isEmpty() ? null : String.join(";", task.labels());
             this.stats = new CaseStats(task.split(), recipe.numClasses());
+            int size = recipe.imageSize();
+            this.resizer = (height == size && width == size) || recipe.interpolation() == Interpolation.NEAREST ? null
+                    : new PlaneResizer(height, width, size, size, recipe.interpolation());
         }
 
         /** Slices the case has (rows this iterator yields). */
@@ -237,11 +241,15 @@ public final class CasePipeline {
             int plane = height * width;
             float[][] resized = new float[channels][];
             for (int c = 0; c < channels; c++) {
-                float[] p = new float[plane];
                 // 3-D: slice z of a single-channel volume; 2-D: channel c of a (C, H, W) image
-                System.arraycopy(data, (z * channels + c) * plane, p, 0, plane);
-                resized[c] = height == size && width == size ? p
-                        : Resampler.resize(p, height, width, size, size, recipe.interpolation());
+                int offset = (z * channels + c) * plane;
+                if (resizer != null) {
+                    resized[c] = resizer.resize(data, offset);
+                } else {
+                    float[] p = java.util.Arrays.copyOfRange(data, offset, offset + plane);
+                    resized[c] = height == size && width == size ? p
+                            : Resampler.resize(p, height, width, size, size, recipe.interpolation());
+                }
             }
             float[] image = toChannels(resized, recipe.channels(), size * size);
             stats.addImage(image);

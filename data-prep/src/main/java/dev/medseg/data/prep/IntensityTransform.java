@@ -29,11 +29,23 @@ public sealed interface IntensityTransform extends Serializable {
 
         @Override
         public void apply(float[] v, String source) {
-            double range = hi - lo;
-            for (int i = 0; i < v.length; i++) {
-                double x = Math.min(hi, Math.max(lo, v[i]));
-                v[i] = (float) ((x - lo) / range);
+            // CT volumes are int16: every whole value in the int16 range is looked up in a table computed with
+            // the same formula (so results are bit-identical), which skips a double clamp and division per voxel.
+            float[] table = new float[1 << 16];
+            for (int k = 0; k < table.length; k++) {
+                table[k] = window(k + Short.MIN_VALUE);
             }
+            for (int i = 0; i < v.length; i++) {
+                float x = v[i];
+                int n = (int) x;
+                v[i] = n == x && n >= Short.MIN_VALUE && n <= Short.MAX_VALUE ? table[n - Short.MIN_VALUE] : window(x);
+            }
+        }
+
+        // Both zeros give the same result: -0 and +0 differ only when lo or hi is 0, where min/max fold them.
+        private float window(double value) {
+            double x = Math.min(hi, Math.max(lo, value));
+            return (float) ((x - lo) / (hi - lo));
         }
 
         @Override

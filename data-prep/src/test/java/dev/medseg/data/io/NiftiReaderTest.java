@@ -531,6 +531,38 @@ class NiftiReaderTest {
                 "declared frame of 1100 voxels exceeds the limit of 1000 voxels");
     }
 
+    @Test
+    void compressedFrameIsAllocatedAtMostAsLargeAsItsFileCanInflate() {
+        // a CT volume (40 MB of gzip for 512x512x150 int16) is allocated whole, once
+        assertEquals(512 * 512 * 150, NiftiReader.initialCompressedCapacity(512L * 512 * 150, 40_668_723, 2));
+        // a 1 KB file declaring 10^9 voxels could deliver ~1 MB: start at the 2^20-voxel floor and grow
+        assertEquals(1 << 20, NiftiReader.initialCompressedCapacity(1_000_000_000L, 1_000, 1));
+        // 100 KB of gzip inflates to at most 103.2 MB: 51.6M int16 voxels of a 300M-voxel declaration
+        assertEquals(100_000 / 2 * 1032, NiftiReader.initialCompressedCapacity(300_000_000L, 100_000, 2));
+        // a small frame never gets more than it declares
+        assertEquals(1100, NiftiReader.initialCompressedCapacity(1100, 5_000_000, 1));
+    }
+
+    @Test
+    void compressedVolumeReadWithOneAllocationMatchesTheUncompressedRead() {
+        short[] values = new short[64 * 48 * 40];
+        java.util.Random r = new java.util.Random(5);
+        byte[] data = new byte[values.length * 2];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (short) (r.nextInt(4000) - 1000);
+            data[2 * i] = (byte) values[i];
+            data[2 * i + 1] = (byte) (values[i] >> 8);
+        }
+        byte[] file = new RawNifti().type(NiftiDatatype.INT16).dims(64, 48, 40).singleFile(data);
+        Volume plain = reader.read(RawNifti.write(dir.resolve("vol.nii"), file));
+        Volume gz = reader.read(RawNifti.write(dir.resolve("vol.nii.gz"), RawNifti.gzip(file)));
+        assertEquals(values.length, gz.data().length);
+        assertArrayEquals(plain.data(), gz.data());
+        for (int i = 0; i < values.length; i += 997) {
+            assertEquals(values[i], gz.data()[i]);
+        }
+    }
+
     private void expectHeaderError(String name, byte[] file, String expected) {
         Path p = RawNifti.write(dir.resolve(name), file);
         assertMessage(assertThrows(ImageFormatException.class, () -> reader.read(p)), p, expected);
