@@ -37,9 +37,7 @@ public final class RoundSum implements Serializable {
         } else {
             requireStep(s.step());
             widen();
-            addInto(params, s.params());
-            for (int k = 0; k < slots.length; k++) addInto(slots[k], s.slots()[k]);
-            addInto(buffers, s.buffers());
+            addState(s);
         }
         workers++;
         lossSum += r.lossSum();
@@ -57,10 +55,7 @@ public final class RoundSum implements Serializable {
         requireStep(o.step);
         widen();
         if (o.single != null) {
-            TrainState s = o.single;
-            addInto(params, s.params());
-            for (int k = 0; k < slots.length; k++) addInto(slots[k], s.slots()[k]);
-            addInto(buffers, s.buffers());
+            addState(o.single);
         } else {
             addInto(params, o.params);
             for (int k = 0; k < slots.length; k++) addInto(slots[k], o.slots[k]);
@@ -104,6 +99,11 @@ public final class RoundSum implements Serializable {
         params = new double[s.params().length];
         slots = new double[s.slots().length][s.params().length];
         buffers = new double[s.buffers().length];
+        addState(s);
+    }
+
+    /** Adds one worker's float state into the (widened) double sums. */
+    private void addState(TrainState s) {
         addInto(params, s.params());
         for (int k = 0; k < slots.length; k++) addInto(slots[k], s.slots()[k]);
         addInto(buffers, s.buffers());
