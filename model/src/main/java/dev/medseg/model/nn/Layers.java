@@ -82,7 +82,7 @@ public final class Layers {
         SDVariable scale = rstd.mul(gamma);                        // (B, G, C/G)
         SDVariable shift = beta.sub(mean.mul(scale));
         SDVariable perChannel = sd.constant(Nd4j.createFromArray(-1L, channels, 1L, 1L));
-        return x.mul(scale.reshape(perChannel)).add(shift.reshape(perChannel));
+        return BroadcastMul.of(sd, x, scale.reshape(perChannel), true, 2, 3).add(shift.reshape(perChannel));
     }
 
     /**
@@ -99,7 +99,7 @@ public final class Layers {
         if (gamma != null) scale = scale.mul(gamma);
         SDVariable shift = mean.mul(scale).neg();
         if (beta != null) shift = shift.add(beta);
-        return new SDVariable[]{x.mul(scale).add(shift), mean, var};
+        return new SDVariable[]{BroadcastMul.of(sd, x, scale, true, dims).add(shift), mean, var};
     }
 
     /**
@@ -125,7 +125,7 @@ public final class Layers {
                 .mul(channelParam(g, name + ".weight", ONES, channels));
         SDVariable shift = channelParam(g, name + ".bias", ZEROS, channels)
                 .sub(runMean.reshape(1, channels, 1, 1).mul(scale));
-        return x.mul(scale).add(shift);
+        return BroadcastMul.of(sd, x, scale, true, 0, 2, 3).add(shift);
     }
 
     /** A per-channel parameter of shape (C), seen as (1, C, 1, 1). */
@@ -139,15 +139,15 @@ public final class Layers {
         SDVariable mean = x.mean(true, 1);
         SDVariable centred = x.sub(mean);
         SDVariable var = sd.math().square(centred).mean(true, 1);
-        SDVariable norm = centred.mul(sd.math().rsqrt(var.add(eps)));
-        return norm.mul(g.param(name + ".weight", ONES, dim, dim, dim)).add(g.param(name + ".bias", ZEROS, dim, dim, dim));
+        SDVariable norm = BroadcastMul.of(sd, centred, sd.math().rsqrt(var.add(eps)), true, 1);
+        return BroadcastMul.of(sd, norm, g.param(name + ".weight", ONES, dim, dim, dim), false, 0).add(g.param(name + ".bias", ZEROS, dim, dim, dim));
     }
 
     /** RMSNorm over the last axis of (M, D): x·rsqrt(mean(x²) + eps), times a weight when one is given. */
     public static SDVariable rmsNorm(Graph g, SDVariable x, SDVariable weight, double eps) {
         SameDiff sd = g.sd();
-        SDVariable norm = x.mul(sd.math().rsqrt(sd.math().square(x).mean(true, 1).add(eps)));
-        return weight == null ? norm : norm.mul(weight);
+        SDVariable norm = BroadcastMul.of(sd, x, sd.math().rsqrt(sd.math().square(x).mean(true, 1).add(eps)), true, 1);
+        return weight == null ? norm : BroadcastMul.of(sd, norm, weight, false, 0);
     }
 
     /** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's default (SameDiff's gelu ops are approximations). */
