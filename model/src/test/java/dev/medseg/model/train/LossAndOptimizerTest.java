@@ -109,6 +109,61 @@ class LossAndOptimizerTest {
         }
     }
 
+    /**
+     * CE + Dice at a training-sized shape against the closed form computed here, element by element: libnd4j's
+     * softmax was right on small shapes and wrong on larger ones along axis 1, so small fixtures alone do not
+     * cover it. dL/dx_j = p_j·(a_j − Σ_c a_c·p_c) with a_c = dL/dp_c.
+     */
+    @Test
+    void crossEntropyPlusDiceIsRightAtTrainingSize() {
+        int b = 2, k = 9, h = 96, w = 80, n = b * h * w;
+        Nd4j.getRandom().setSeed(11);
+        INDArray logits = Nd4j.randn(DataType.DOUBLE, b, k, h, w).muli(4);
+        byte[] labels = new byte[n];
+        for (int i = 0; i < n; i++) labels[i] = (byte) ((i * 31 + i / 97) % k);
+        var r = lossAndGrad(SegmentationLoss.CE_DICE, logits, labels);
+
+        double[][] p = new double[k][n];
+        double ce = 0;
+        for (int i = 0; i < n; i++) {
+            int bi = i / (h * w), pix = i % (h * w);
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int c = 0; c < k; c++) max = Math.max(max, logits.getDouble(bi, c, pix / w, pix % w));
+            for (int c = 0; c < k; c++) sum += p[c][i] = Math.exp(logits.getDouble(bi, c, pix / w, pix % w) - max);
+            for (int c = 0; c < k; c++) p[c][i] /= sum;
+            ce -= Math.log(p[labels[i]][i]) / n;
+        }
+        double dice = 0;
+        double[] inter = new double[k], den = new double[k];
+        for (int c = 0; c < k; c++) {
+            for (int i = 0; i < n; i++) {
+                double g = labels[i] == c ? 1 : 0;
+                inter[c] += p[c][i] * g;
+                den[c] += p[c][i] * p[c][i] + g;
+            }
+            dice += (1 - (2 * inter[c] + 1e-5) / (den[c] + 1e-5)) / k;
+        }
+        assertEquals(0.5 * ce + 0.5 * dice, r.get("loss").getDouble(0), 1e-5);
+
+        INDArray grad = r.get("grad");
+        double worst = 0;
+        for (int i = 0; i < n; i += 7) {
+            int bi = i / (h * w), pix = i % (h * w);
+            double[] a = new double[k];
+            double ap = 0;
+            for (int c = 0; c < k; c++) {
+                double g = labels[i] == c ? 1 : 0, s = den[c] + 1e-5;
+                a[c] = -0.5 * g / (n * p[c][i]) - 0.5 / k * (2 * g * s - (2 * inter[c] + 1e-5) * 2 * p[c][i]) / (s * s);
+                ap += a[c] * p[c][i];
+            }
+            for (int c = 0; c < k; c++) {
+                double want = p[c][i] * (a[c] - ap);
+                worst = Math.max(worst, Math.abs(want - grad.getDouble(bi, c, pix / w, pix % w)));
+            }
+        }
+        assertTrue(worst < 1e-9, "largest gradient error " + worst);
+    }
+
     @Test
     void targetsAreOneHotOrMaskAndRejectForeignIds() {
         float[] oneHot = SegmentationLoss.CE_DICE.target(new byte[]{0, 2}, 1, 3, 1, 2);
