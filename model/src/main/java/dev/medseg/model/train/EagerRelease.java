@@ -44,10 +44,29 @@ final class EagerRelease extends BaseListener {
     EagerRelease(SameDiff gradFn, Set<String> keep, Function<DataBuffer, INDArray> ownerOf) {
         this.keep = keep;
         this.ownerOf = ownerOf;
-        for (SameDiffOp op : gradFn.getOps().values()) {
+        for (SameDiffOp op : opsNeededFor(gradFn, keep)) {
             if (op.getInputsToOp() == null) continue;
             for (String in : op.getInputsToOp()) readers.merge(in, 1, Integer::sum);
         }
+    }
+
+    /**
+     * The ops the session runs to compute {@code outputs}: an op that never runs (the gradient of a frozen weight,
+     * say) must not count as a reader, or what it would read stays alive for the whole step.
+     */
+    static Set<SameDiffOp> opsNeededFor(SameDiff sd, Set<String> outputs) {
+        Set<SameDiffOp> ops = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(outputs);
+        Set<String> seen = new java.util.HashSet<>(outputs);
+        while (!todo.isEmpty()) {
+            var v = sd.getVariables().get(todo.pop());
+            if (v == null || v.getOutputOfOp() == null) continue;
+            SameDiffOp op = sd.getOps().get(v.getOutputOfOp());
+            if (op == null || !ops.add(op)) continue;
+            if (op.getInputsToOp() != null) for (String in : op.getInputsToOp()) if (seen.add(in)) todo.push(in);
+            if (op.getControlDeps() != null) for (String in : op.getControlDeps()) if (seen.add(in)) todo.push(in);
+        }
+        return ops;
     }
 
     @Override

@@ -104,6 +104,28 @@ class GradientCheckTest {
     }
 
     @Test
+    void normScalesGetTheirGradientWithoutLibnd4jsBroadcastMultiplyBp() {
+        // libnd4j's multiply_bp is ~50x slower than forward ops on broadcast operands; BroadcastMul must keep
+        // every norm's scale off it (a dependency upgrade that breaks BroadcastMul.install() fails here).
+        assertTrue(BroadcastMul.installed(), "BroadcastMul could not register its gradient with ND4J");
+        Graph g = new Graph(Graph.Mode.TRAIN, 2, 7, DataType.DOUBLE, null);
+        SDVariable x = g.sd().var("x", Nd4j.rand(DataType.DOUBLE, 2, 8, 3, 3));
+        SDVariable y = Layers.groupNorm(g, "gn", x, 4, 8, 3, 3, 1e-6);
+        y = Layers.batchNorm(g, "bn", y, 8, 3, 3);
+        SDVariable t = Layers.layerNorm(g, "ln", y.reshape(-1, 8), 8, 1e-6);
+        t = Layers.rmsNorm(g, t, g.param("w", Graph.Init.ONES, 8, 8, 8), 1e-6);
+        t.sum().markAsLoss();
+        g.sd().calculateGradients(Map.of(), g.trainable().keySet());
+        long scaled = g.sd().variables().stream().filter(v -> v.name().startsWith("bmul_")).count();
+        assertEquals(6, scaled, "group, batch, layer norm scale and weight, RMS norm scale and weight");
+        var slow = g.sd().getFunction("grad").getOps().values().stream()
+                .filter(op -> op.getOp().opName().equals("multiply_bp"))
+                .filter(op -> op.getInputsToOp().stream().anyMatch(in -> in.startsWith("bmul_")))
+                .map(op -> op.getInputsToOp().toString()).toList();
+        assertEquals(List.of(), slow, "broadcast multiplies still differentiated by multiply_bp");
+    }
+
+    @Test
     void bilinearMatchesAlignCornersFormula() {
         Graph g = new Graph(Graph.Mode.EVAL, 0, 1, DataType.DOUBLE, null);
         INDArray in = Nd4j.create(new double[]{0, 1, 2, 3, 4, 5}, new long[]{1, 1, 2, 3}, 'c');
