@@ -22,7 +22,7 @@ public final class ProcStats {
 
     /**
      * Peak resident set size (VmHWM) of process {@code pid} in bytes; empty when it is gone or unreadable (it may
-     * exit between listing and reading).
+     * exit between listing and reading) or exiting (a zombie's status has no memory lines).
      */
     public static java.util.OptionalLong peakResidentBytes(long pid) {
         Path status = Path.of("/proc", Long.toString(pid), "status");
@@ -32,7 +32,13 @@ public final class ProcStats {
         } catch (IOException | java.io.UncheckedIOException e) {
             return java.util.OptionalLong.empty();
         }
-        return java.util.OptionalLong.of(parsePeakResident(text, status.toString()));
+        return peakOfOther(text, status.toString());
+    }
+
+    /** VmHWM of another process's status text; empty for an exiting process (a zombie has no memory lines). */
+    static java.util.OptionalLong peakOfOther(String status, String file) {
+        if (!status.startsWith("VmHWM:") && !status.contains("\nVmHWM:")) return java.util.OptionalLong.empty();
+        return java.util.OptionalLong.of(parsePeakResident(status, file));
     }
 
     /** The current load averages from /proc/loadavg. */

@@ -21,6 +21,15 @@ class ProcStatsTest {
     }
 
     @Test
+    void anExitingProcessHasNoPeakInsteadOfAnError() {
+        // A zombie's /proc/PID/status (an executor that exited but is not reaped yet) has no memory lines.
+        String zombie = "Name:\tjava\nState:\tZ (zombie)\nTgid:\t28939\nPid:\t28939\nThreads:\t1\n";
+        assertTrue(ProcStats.peakOfOther(zombie, "/proc/28939/status").isEmpty());
+        assertEquals(7L * 1024, ProcStats.peakOfOther("Name:\tx\nVmHWM:\t7 kB\n", "s").getAsLong());
+        assertThrows(BenchException.class, () -> ProcStats.peakOfOther("Name:\tx\nVmHWM:\t7x kB\n", "s"));
+    }
+
+    @Test
     void loadAverageIsTheFirstThreeFields() {
         var l = ProcStats.parseLoadAverage("8.66 5.52 3.89 3/512 20114\n", "/proc/loadavg");
         assertEquals(new ProcStats.LoadAverage(8.66, 5.52, 3.89), l);
