@@ -33,8 +33,7 @@ public final class Layers {
 
     /** A frozen linear map without bias: y = x·Wᵀ with W a shared constant [out, in]. */
     public static SDVariable frozenLinear(Graph g, String name, SDVariable x, int in, int out) {
-        SDVariable w = g.frozen(name + ".weight", NORMAL_002, in, out, in);
-        return g.sd().mmul(x, w, false, true, false);
+        return FrozenMatmul.of(g.sd(), x, g.frozen(name + ".weight", NORMAL_002, in, out, in));
     }
 
     /**

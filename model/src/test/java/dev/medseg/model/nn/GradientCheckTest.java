@@ -104,6 +104,23 @@ class GradientCheckTest {
     }
 
     @Test
+    void frozenWeightsOfTheLlmBlockGetNoWeightGradientComputed() {
+        // matmul_bp computes the weight's gradient too, a GEMM as large as the forward one; frozen weights skip it.
+        var llm = new ModelConfig.Llm(8, 4, 2, 12, 1e-6, true, false);
+        Graph g = new Graph(Graph.Mode.TRAIN, 2, 7, DataType.DOUBLE, null);
+        SDVariable x = g.sd().var("x", Nd4j.rand(DataType.DOUBLE, 2 * 3, 8));
+        LlamaBlock.apply(g, "llama.", x, llm, 3).sum().markAsLoss();
+        g.sd().calculateGradients(Map.of(), Set.of("x"));
+        var ops = g.sd().getFunction("grad").getOps().values();
+        long frozenProducts = g.sd().variables().stream().filter(v -> v.name().startsWith("frozenmm_")).count();
+        assertEquals(7, frozenProducts, "wq wk wv wo w1 w2 w3");
+        var slow = ops.stream().filter(op -> op.getOp().opName().equals("matmul_bp"))
+                .filter(op -> op.getInputsToOp().stream().anyMatch(in -> in.startsWith("frozenmm_")))
+                .map(op -> op.getInputsToOp().toString()).toList();
+        assertEquals(List.of(), slow, "frozen weights still differentiated by matmul_bp");
+    }
+
+    @Test
     void normScalesGetTheirGradientWithoutLibnd4jsBroadcastMultiplyBp() {
         // libnd4j's multiply_bp is ~50x slower than forward ops on broadcast operands; BroadcastMul must keep
         // every norm's scale off it (a dependency upgrade that breaks BroadcastMul.install() fails here).
