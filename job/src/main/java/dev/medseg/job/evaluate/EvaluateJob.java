@@ -7,7 +7,6 @@ import dev.medseg.job.tables.CaseMetricRecord;
 import dev.medseg.job.tables.ResultTable;
 import dev.medseg.job.tables.ResultTables;
 import dev.medseg.job.tables.Summaries;
-import dev.medseg.job.train.SliceData;
 import dev.medseg.model.metrics.EmptyMaskRule;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -97,11 +96,9 @@ public final class EvaluateJob {
     /** Runs the evaluation. */
     public Outcome run(Request request) {
         TrainedRun run = TrainedRun.open(spark, request.runDir(), request.checkpoint(), request.overrides());
-        Dataset<Row> table = SliceData.table(spark, request.dataDir());
-        String dataset = SliceData.dataset(table, run.config().getString("train.dataset").trim(), request.dataDir());
+        SplitSlices slices = SplitSlices.ofRun(spark, run, request.dataDir(), request.split());
+        String dataset = slices.dataset();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        SplitSlices slices = SplitSlices.of(table, dataset, request.split(), run.model(), request.dataDir(),
-                jsc.defaultParallelism());
         TrainedRun.Loaded loaded = run.load(spark);
         EvalOptions options = new EvalOptions(run.runId(), dataset, request.split(), run.model().numClasses(),
                 ClassNames.of(dataset, run.scoredClasses()), EmptyMaskRule.TRANSUNET);

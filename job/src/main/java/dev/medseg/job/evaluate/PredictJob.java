@@ -3,11 +3,8 @@ package dev.medseg.job.evaluate;
 import dev.medseg.job.tables.PredictionRecord;
 import dev.medseg.job.tables.ResultTable;
 import dev.medseg.job.tables.ResultTables;
-import dev.medseg.job.train.SliceData;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
@@ -72,11 +69,9 @@ public final class PredictJob {
     /** Runs the prediction. */
     public Outcome run(Request request) {
         TrainedRun run = TrainedRun.open(spark, request.runDir(), request.checkpoint(), request.overrides());
-        Dataset<Row> table = SliceData.table(spark, request.dataDir());
-        String dataset = SliceData.dataset(table, run.config().getString("train.dataset").trim(), request.dataDir());
+        SplitSlices slices = SplitSlices.ofRun(spark, run, request.dataDir(), request.split());
+        String dataset = slices.dataset();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        SplitSlices slices = SplitSlices.of(table, dataset, request.split(), run.model(), request.dataDir(),
-                jsc.defaultParallelism());
         TrainedRun.Loaded loaded = run.load(spark);
         progress.accept(String.format("predict: run %s, checkpoint %s, %s/%s: %d cases into %s", run.runId(),
                 loaded.checkpoint(), dataset, request.split(), slices.cases(), request.outputDir()));

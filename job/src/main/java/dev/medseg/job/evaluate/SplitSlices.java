@@ -7,6 +7,7 @@ import dev.medseg.model.ModelConfig;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 import java.util.List;
 
@@ -36,12 +37,24 @@ public final class SplitSlices {
     static final int ORIGINAL_WIDTH_COL = 10;
     static final int SOURCE_IMAGE_COL = 11;
 
+    private final String dataset;
     private final Dataset<Row> rows;
     private final long cases;
 
-    private SplitSlices(Dataset<Row> rows, long cases) {
+    private SplitSlices(String dataset, Dataset<Row> rows, long cases) {
+        this.dataset = dataset;
         this.rows = rows;
         this.cases = cases;
+    }
+
+    /**
+     * The slices of {@code split} of the dataset a trained run was trained on ({@code train.dataset}, or the only
+     * dataset under {@code dataDir}), checked against the run's model as {@link #of} does.
+     */
+    public static SplitSlices ofRun(SparkSession spark, TrainedRun run, String dataDir, String split) {
+        Dataset<Row> table = SliceData.table(spark, dataDir);
+        String dataset = SliceData.dataset(table, run.config().getString("train.dataset").trim(), dataDir);
+        return of(table, dataset, split, run.model(), dataDir, spark.sparkContext().defaultParallelism());
     }
 
     /**
@@ -73,7 +86,12 @@ public final class SplitSlices {
         int parts = (int) Math.max(1, Math.min(cases, 4L * Math.max(1, defaultParallelism)));
         Dataset<Row> laidOut = selected.repartition(parts, col(SliceSchema.CASE_ID))
                 .sortWithinPartitions(SliceSchema.CASE_ID, SliceSchema.SLICE_INDEX);
-        return new SplitSlices(laidOut, cases);
+        return new SplitSlices(dataset, laidOut, cases);
+    }
+
+    /** The dataset the slices belong to. */
+    public String dataset() {
+        return dataset;
     }
 
     /** The rows, partitioned by case and sorted by (case, slice) within partitions. */
