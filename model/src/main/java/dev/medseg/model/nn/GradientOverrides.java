@@ -52,6 +52,8 @@ final class GradientOverrides {
             if (byHashAndName.containsKey(hash) || current != library) {
                 throw new IllegalStateException(opName + " is registered as " + current);
             }
+            // The key exists, so this only swaps a value: no structural change that a SameDiff building its
+            // gradient function on another thread (Spark tasks in one executor) could trip over.
             byHash.put(hash, replacement);
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
