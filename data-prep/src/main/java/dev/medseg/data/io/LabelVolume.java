@@ -12,7 +12,7 @@ package dev.medseg.data.io;
  * @param datatype the NIfTI datatype stored in the file, e.g. "uint8"
  * @param source   the file the labels were read from
  */
-public record LabelVolume(int[] ids, VolumeGeometry geometry, String datatype, String source) {
+public record LabelVolume(int[] ids, VolumeGeometry geometry, String datatype, String source) implements GridVolume {
 
     /** Checks that the data length matches the geometry. */
     public LabelVolume {
@@ -22,31 +22,6 @@ public record LabelVolume(int[] ids, VolumeGeometry geometry, String datatype, S
         }
     }
 
-    /** Number of voxels along x. */
-    public int nx() {
-        return geometry.nx();
-    }
-
-    /** Number of voxels along y. */
-    public int ny() {
-        return geometry.ny();
-    }
-
-    /** Number of voxels along z (slices). */
-    public int nz() {
-        return geometry.nz();
-    }
-
-    /** Voxel spacing in mm along x, y, z. */
-    public double[] spacing() {
-        return geometry.spacing();
-    }
-
-    /** The 4x4 voxel-to-world affine (mm). */
-    public double[][] affine() {
-        return geometry.affine();
-    }
-
     /** The id of voxel (x, y, z). */
     public int id(int x, int y, int z) {
         return ids[geometry.index(x, y, z)];
@@ -54,12 +29,9 @@ public record LabelVolume(int[] ids, VolumeGeometry geometry, String datatype, S
 
     /** A copy of slice z, row-major {@code [y][x]} (element {@code x + nx * y}); only that slice is copied. */
     public int[] axialSlice(int z) {
-        if (z < 0 || z >= nz()) {
-            throw new IndexOutOfBoundsException("slice " + z + " outside 0.." + (nz() - 1));
-        }
-        int plane = nx() * ny();
-        int[] slice = new int[plane];
-        System.arraycopy(ids, z * plane, slice, 0, plane);
+        int start = sliceStart(z);
+        int[] slice = new int[nx() * ny()];
+        System.arraycopy(ids, start, slice, 0, slice.length);
         return slice;
     }
 

@@ -12,7 +12,7 @@ package dev.medseg.data.io;
  * @param datatype the NIfTI datatype stored in the file, e.g. "int16"
  * @param source   the file the volume was read from
  */
-public record Volume(float[] data, VolumeGeometry geometry, String datatype, String source) {
+public record Volume(float[] data, VolumeGeometry geometry, String datatype, String source) implements GridVolume {
 
     /** Checks that the data length matches the geometry. */
     public Volume {
@@ -20,31 +20,6 @@ public record Volume(float[] data, VolumeGeometry geometry, String datatype, Str
             throw new IllegalArgumentException("data length " + (data == null ? "null" : data.length)
                     + " does not match geometry " + geometry);
         }
-    }
-
-    /** Number of voxels along x. */
-    public int nx() {
-        return geometry.nx();
-    }
-
-    /** Number of voxels along y. */
-    public int ny() {
-        return geometry.ny();
-    }
-
-    /** Number of voxels along z (slices). */
-    public int nz() {
-        return geometry.nz();
-    }
-
-    /** Voxel spacing in mm along x, y, z. */
-    public double[] spacing() {
-        return geometry.spacing();
-    }
-
-    /** The 4x4 voxel-to-world affine (mm). */
-    public double[][] affine() {
-        return geometry.affine();
     }
 
     /** The value of voxel (x, y, z). */
@@ -57,12 +32,9 @@ public record Volume(float[] data, VolumeGeometry geometry, String datatype, Str
      * {@code [y][x]}: element {@code x + nx * y}. Only that slice is copied.
      */
     public float[] axialSlice(int z) {
-        if (z < 0 || z >= nz()) {
-            throw new IndexOutOfBoundsException("slice " + z + " outside 0.." + (nz() - 1));
-        }
-        int plane = nx() * ny();
-        float[] slice = new float[plane];
-        System.arraycopy(data, z * plane, slice, 0, plane);
+        int start = sliceStart(z);
+        float[] slice = new float[nx() * ny()];
+        System.arraycopy(data, start, slice, 0, slice.length);
         return slice;
     }
 
