@@ -31,7 +31,8 @@ final class BenchCommand implements Runnable {
             + "the per-case pipeline on one core, and the Spark job in local[1].")
     static final class Prep implements Callable<Integer> {
         @Option(names = "--volumes", defaultValue = "12", description = "Volumes to generate (1-30, default "
-                + "${DEFAULT-VALUE}: 1,800 slices, so the Spark job's start-up weighs about as little as in a BTCV run).")
+                + "${DEFAULT-VALUE}: 1,800 slices, so the Spark job's start-up weighs about as little as in a "
+                + "BTCV run).")
         int volumes;
         @Option(names = "--depth", defaultValue = "150", description = "Slices per volume (default ${DEFAULT-VALUE}).")
         int depth;

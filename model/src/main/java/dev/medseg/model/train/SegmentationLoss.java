@@ -81,7 +81,8 @@ public enum SegmentationLoss {
      * with sums over the whole batch and p = exp(log p), as TransUNet's DiceLoss.
      */
     private static SDVariable crossEntropyPlusDice(SameDiff sd, SDVariable x, SDVariable t) {
-        SDVariable logp = sd.nn().logSoftmax(x.permute(0, 2, 3, 1)); // last axis (the dimension argument breaks SameDiff's op copy)
+        // The overload without a dimension (last axis): the one with it breaks SameDiff's copy of the op.
+        SDVariable logp = sd.nn().logSoftmax(x.permute(0, 2, 3, 1));
         SDVariable g = t.permute(0, 2, 3, 1);
         SDVariable ce = logp.mul(g).sum(true, 3).mean().neg();
         SDVariable p = sd.math().exp(logp);
