@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class GradientOverrides {
     private static final Logger LOG = LoggerFactory.getLogger(GradientOverrides.class);
     private static final AtomicLong COUNTER = new AtomicLong();
+    /** The outcome of {@link #register} per op name: graph builders call it once per node. */
+    private static final Map<String, Boolean> REGISTERED = new java.util.HashMap<>();
 
     private GradientOverrides() {}
 
@@ -35,8 +37,12 @@ final class GradientOverrides {
      * Makes SameDiff re-create every {@code opName} node as {@code replacement} (a subclass of {@code library}, the
      * class ND4J registers for it). Idempotent per op; false if the override could not be installed.
      */
-    @SuppressWarnings("unchecked")
     static synchronized boolean register(String opName, Class<?> library, Class<?> replacement) {
+        return REGISTERED.computeIfAbsent(opName, n -> install(n, library, replacement));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static boolean install(String opName, Class<?> library, Class<?> replacement) {
         if (Boolean.getBoolean("medseg.libraryGradients")) return false;
         try {
             long hash = Nd4j.getExecutioner().getCustomOperations().get(opName).getHash();
