@@ -1,8 +1,9 @@
 package dev.medseg.it;
 
+import dev.medseg.job.bench.ProcessTrees;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,26 +97,12 @@ final class ChildJvm {
 
     /** Ends a process and everything it started (a Worker's executors), waiting a little for each. */
     static void stop(Process p) {
-        if (p == null) return;
-        List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
-        all.add(p.toHandle());
-        all.forEach(ProcessHandle::destroy);
-        for (ProcessHandle h : all) {
-            try {
-                h.onExit().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                h.destroyForcibly();
-            }
-        }
+        ProcessTrees.stop(p);
     }
 
     /** A TCP port free on loopback right now. */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ProcessTrees.freeLoopbackPort();
     }
 
     /** The last lines of a log that are not stack frames or known noise, for assertion messages. */

@@ -1,8 +1,6 @@
 package dev.medseg.job.bench;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +32,8 @@ public final class StandaloneCluster implements AutoCloseable {
     private final Map<String, String> env = new HashMap<>();
     private final List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Process driver;
-    private final int masterPort = freePort();
-    private final int masterUi = freePort();
+    private final int masterPort = ProcessTrees.freeLoopbackPort();
+    private final int masterUi = ProcessTrees.freeLoopbackPort();
     private final Map<Long, Long> executorPeaks = new ConcurrentHashMap<>();
     private volatile long driverPeak = -1;
     /** Stops the cluster if this JVM ends first (Ctrl-C): its daemons would otherwise outlive it. */
@@ -146,13 +143,13 @@ public final class StandaloneCluster implements AutoCloseable {
             while (!p.waitFor(500, TimeUnit.MILLISECONDS)) {
                 sample(p);
                 if (System.nanoTime() > deadline) {
-                    stop(p);
+                    ProcessTrees.stop(p);
                     throw new BenchException("the train run did not finish within " + timeout.toMinutes() + " min; see " + log);
                 }
             }
             return p.exitValue();
         } catch (InterruptedException e) {
-            stop(p);
+            ProcessTrees.stop(p);
             Thread.currentThread().interrupt();
             throw new BenchException("interrupted while the train run was going on", e);
         } finally {
@@ -192,8 +189,8 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private void stopAll() {
         Process d = driver;
-        if (d != null) stop(d);
-        for (int i = processes.size() - 1; i >= 0; i--) stop(processes.get(i));
+        if (d != null) ProcessTrees.stop(d);
+        for (int i = processes.size() - 1; i >= 0; i--) ProcessTrees.stop(processes.get(i));
     }
 
     private List<String> daemon(List<String> options, String mainClass, String... args) {
@@ -210,28 +207,6 @@ public final class StandaloneCluster implements AutoCloseable {
             return pb.start();
         } catch (IOException e) {
             throw new BenchException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Ends a process and everything it started, waiting up to 10 s for each before killing it. */
-    static void stop(Process p) {
-        List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
-        all.add(p.toHandle());
-        all.forEach(ProcessHandle::destroy);
-        for (ProcessHandle h : all) {
-            try {
-                h.onExit().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                h.destroyForcibly();
-            }
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
