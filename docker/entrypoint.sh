@@ -7,6 +7,9 @@ set -euo pipefail
 if ! getent passwd "$(id -u)" > /dev/null && [[ -w /etc/passwd ]]; then
   echo "$(id -u):x:$(id -u):$(id -g):${SPARK_USER_NAME:-anonymous uid}:$SPARK_HOME:/bin/false" >> /etc/passwd
 fi
+# GOMP_SPINCOUNT and tcmalloc (installed in the image) for driver and executors, as bin/medseg sets them.
+# shellcheck source=../bin/native-env.sh
+source /opt/medseg/native-env.sh
 # Our jar and the dependencies Spark does not ship, then Spark's jars, then Hadoop/Spark config when mounted.
 classpath="${SPARK_CLASSPATH:+$SPARK_CLASSPATH:}/opt/medseg/medseg-job.jar:/opt/medseg/lib/*:$SPARK_HOME/jars/*"
 if [[ -n ${SPARK_EXTRA_CLASSPATH:-} ]]; then classpath+=":$SPARK_EXTRA_CLASSPATH"; fi

@@ -12,6 +12,7 @@
 #   MEDSEG_DRIVER_JAVA_OPTS / MEDSEG_EXECUTOR_JAVA_OPTS   extra JVM options (keep the --add-opens flags)
 #   MEDSEG_MAX_RESULT_GB         spark.driver.maxResultSize (default 16): workers return their state in double
 #   MEDSEG_GPU=1                 GPU profile: one GPU per executor and per task, found by MEDSEG_GPU_DISCOVERY
+#   MEDSEG_NATIVE_TUNING=off     no GOMP_SPINCOUNT / tcmalloc for driver and executors (bin/native-env.sh)
 #   MEDSEG_DRY_RUN=1             print the command instead of running it
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/job/target/medseg-job.jar"
@@ -21,6 +22,9 @@ if [[ ! -f "$jar" || ! -f "$root/job/target/jvm-flags" ]]; then
   exit 2
 fi
 read -r jvm_flags < "$root/job/target/jvm-flags"
+# GOMP_SPINCOUNT and tcmalloc for the driver (this process tree); executors get the same below.
+# shellcheck source=../bin/native-env.sh
+source "$root/bin/native-env.sh"
 driver_heap=${MEDSEG_DRIVER_HEAP_GB:-4}
 driver_offheap=${MEDSEG_DRIVER_OFFHEAP_GB:-2}
 exec_heap=${MEDSEG_EXECUTOR_HEAP_GB:-4}
@@ -82,6 +86,9 @@ medseg_submit() {
     conf+=(--conf "spark.executor.cores=$exec_cores" --conf "spark.task.cpus=$exec_cores"
       --conf "spark.executorEnv.OMP_NUM_THREADS=$exec_cores")
   fi
+  # Executors get the native settings this host chose (a tcmalloc path missing on a node is skipped by ld.so
+  # with a warning; install libtcmalloc-minimal4 there or set MEDSEG_NATIVE_TUNING=off).
+  for kv in $MEDSEG_NATIVE_ENV; do conf+=(--conf "spark.executorEnv.$kv"); done
   if [[ ${MEDSEG_GPU:-0} == 1 ]]; then
     conf+=(--conf spark.executor.resource.gpu.amount=1 --conf spark.task.resource.gpu.amount=1
       --conf "spark.executor.resource.gpu.discoveryScript=$gpu_discovery")

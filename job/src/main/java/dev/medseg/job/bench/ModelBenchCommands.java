@@ -86,6 +86,9 @@ public final class ModelBenchCommands {
         int threads;
         @Option(names = "--peer-only", description = "Run only the peer (no ratios).")
         boolean peerOnly;
+        @Option(names = "--peer-native-env", description = "Give the peer the native settings bin/native-env.sh adds "
+                + "for us (GOMP_SPINCOUNT, tcmalloc); by default it runs without them, as its users run it.")
+        boolean peerNativeEnv;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -97,7 +100,7 @@ public final class ModelBenchCommands {
                 default -> throw new UserError("--mode must be train-step, forward or both, got '" + mode + "'");
             };
             if (threads < 1 || threads > 256) throw new UserError("--threads must be in [1, 256], got " + threads);
-            PeerBenchmark peer = new PeerBenchmark(python, peerScript, peerDir, threads, 3600);
+            PeerBenchmark peer = new PeerBenchmark(python, peerScript, peerDir, threads, 3600, peerNativeEnv);
             String why = peer.unavailableReason();
             if (why != null) throw new UserError("peer not available: " + why);
             CommandLine cl = spec.commandLine();

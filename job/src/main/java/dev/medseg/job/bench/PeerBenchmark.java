@@ -24,8 +24,10 @@ import java.util.function.Consumer;
  * @param checkout the TransUNet checkout (holds {@code networks/vit_seg_modeling.py})
  * @param threads  torch threads (the peer's default 2)
  * @param timeout  seconds before the peer is killed
+ * @param ourNativeEnv whether the peer also gets the native settings bin/native-env.sh added for us (GOMP_SPINCOUNT,
+ *                 tcmalloc); by default it runs as its users run it, without them
  */
-public record PeerBenchmark(Path python, Path script, Path checkout, int threads, long timeout) {
+public record PeerBenchmark(Path python, Path script, Path checkout, int threads, long timeout, boolean ourNativeEnv) {
 
     /** Prints the peer's peak RSS after the script ran as __main__ (argv[1] = script, the rest its arguments). */
     static final String WRAPPER = "import sys, runpy, resource, json\n"
@@ -69,6 +71,8 @@ public record PeerBenchmark(Path python, Path script, Path checkout, int threads
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         Path shim = script.toAbsolutePath().getParent().resolve("shim");
         pb.environment().put("PYTHONPATH", shim + ":" + checkout.toAbsolutePath());
+        if (!ourNativeEnv) NativeEnv.removeAdded(pb.environment());
+        Map<String, String> nativeEnv = NativeEnv.describe(pb.environment());
         ProcStats.LoadAverage before = ProcStats.loadAverage();
         List<String> stdout = new ArrayList<>();
         try {
@@ -89,12 +93,12 @@ public record PeerBenchmark(Path python, Path script, Path checkout, int threads
             throw new BenchException("interrupted while waiting for the peer", e);
         }
         ProcStats.LoadAverage after = ProcStats.loadAverage();
-        return figures(s, stdout, before, after, out);
+        return figures(s, stdout, before, after, nativeEnv, out);
     }
 
     /** Turns the peer's stdout (its JSON line, then the wrapper's peak RSS line) into our figures. */
     static List<BenchLine> figures(BenchSettings s, List<String> stdout, ProcStats.LoadAverage before,
-                                   ProcStats.LoadAverage after, Consumer<BenchLine> out) {
+                                   ProcStats.LoadAverage after, Map<String, String> nativeEnv, Consumer<BenchLine> out) {
         Map<?, ?> result = null;
         long peakKb = -1;
         for (String line : stdout) {
@@ -123,6 +127,7 @@ public record PeerBenchmark(Path python, Path script, Path checkout, int threads
         c.put("params_trainable", result.get("params_trainable"));
         c.put("step_seconds", result.get("all"));
         c.put("threads", result.get("threads"));
+        c.put("native_env", nativeEnv);
         if (s.mode() == BenchSettings.Mode.TRAIN_STEP) {
             c.put("loss", "cross-entropy");
             c.put("optimizer", "sgd momentum 0.9, weight decay 1e-4, lr 0.01");

@@ -33,7 +33,7 @@ class PeerBenchmarkTest {
                         + "\"sec_per_step_median\": 9.0, \"images_per_s\": 0.222, \"all\": [9.5, 9.0, 8.7]}",
                 "{\"peak_rss_kb\": 4194304}");
         List<BenchLine> seen = new ArrayList<>();
-        List<BenchLine> f = PeerBenchmark.figures(LLM_TRAIN, stdout, LOAD, LOAD, seen::add);
+        List<BenchLine> f = PeerBenchmark.figures(LLM_TRAIN, stdout, LOAD, LOAD, Map.of("GOMP_SPINCOUNT", "10000"), seen::add);
         assertEquals(f, seen);
         assertEquals(List.of("peer.train_step.llm-transunet.seconds", "peer.train_step.llm-transunet.images_per_s",
                 "peer.train_step.llm-transunet.gflops", "peer.train_step.llm-transunet.peak_rss"),
@@ -44,6 +44,7 @@ class PeerBenchmarkTest {
         assertEquals(4096.0, f.get(3).value(), 0); // 4 GiB in MiB
         assertEquals("cross-entropy", f.get(0).config().get("loss"));
         assertEquals(List.of(2.5, 2.0, 1.5), f.get(0).config().get("load_after"));
+        assertEquals(Map.of("GOMP_SPINCOUNT", "10000"), f.get(0).config().get("native_env"));
         // every line parses back as a bench line
         for (BenchLine l : f) assertEquals(l.name(), BenchLine.parse(l.toJson()).name());
     }
@@ -51,12 +52,12 @@ class PeerBenchmarkTest {
     @Test
     void peerOutputWithoutAResultIsAnError() {
         var e = assertThrows(BenchException.class, () -> PeerBenchmark.figures(LLM_TRAIN,
-                List.of("Traceback (most recent call last):", "{\"peak_rss_kb\": 1}"), LOAD, LOAD, l -> { }));
+                List.of("Traceback (most recent call last):", "{\"peak_rss_kb\": 1}"), LOAD, LOAD, Map.of(), l -> { }));
         assertTrue(e.getMessage().startsWith("peer printed no result line"), e.getMessage());
         var e2 = assertThrows(BenchException.class, () -> PeerBenchmark.figures(LLM_TRAIN,
-                List.of("{\"sec_per_step_median\": 0}"), LOAD, LOAD, l -> { }));
+                List.of("{\"sec_per_step_median\": 0}"), LOAD, LOAD, Map.of(), l -> { }));
         assertEquals("peer reported a step time of 0.0 s", e2.getMessage());
-        assertThrows(BenchException.class, () -> PeerBenchmark.figures(LLM_TRAIN, List.of("{\"sec_per"), LOAD, LOAD, l -> { }));
+        assertThrows(BenchException.class, () -> PeerBenchmark.figures(LLM_TRAIN, List.of("{\"sec_per"), LOAD, LOAD, Map.of(), l -> { }));
     }
 
     @Test
