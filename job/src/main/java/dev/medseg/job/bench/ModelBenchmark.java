@@ -1,5 +1,6 @@
 package dev.medseg.job.bench;
 
+import dev.medseg.model.nn.Inference;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.backend.BackendInfo;
@@ -67,7 +68,7 @@ public final class ModelBenchmark {
             graph = sd;
             int n = cfg.imageSize();
             INDArray x = Nd4j.create(randomImages(s.batch(), cfg), new long[]{s.batch(), cfg.inChannels(), n, n}, 'c');
-            step = i -> sd.output(Map.of(TransUNet.INPUT, x), TransUNet.LOGITS);
+            step = i -> Inference.output(sd, Map.of(TransUNet.INPUT, x), TransUNet.LOGITS);
         }
         double setup = seconds(t0);
         log.accept(String.format("bench %s: built in %.1f s (%d trainable, %d frozen parameters); %d warm-up + %d timed steps",
@@ -99,6 +100,7 @@ public final class ModelBenchmark {
         c.put("threads", Map.of("omp", backend.ompThreads(), "blas", backend.blasThreads(),
                 "cpus", Runtime.getRuntime().availableProcessors()));
         c.put("backend", backend.nativeBuild());
+        c.put("native_env", NativeEnv.describe(System.getenv()));
         c.put("load_before", before.asList());
         c.put("load_after", after.asList());
         if (s.mode() == BenchSettings.Mode.TRAIN_STEP) {

@@ -1,5 +1,6 @@
 package dev.medseg.job.train;
 
+import dev.medseg.model.nn.Inference;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.nn.Graph;
@@ -90,7 +91,7 @@ public final class Validation {
         int n = part.size(), ch = m.inChannels(), s = m.imageSize(), plane = s * s;
         float[] x = new float[n * ch * plane];
         for (int i = 0; i < n; i++) System.arraycopy(part.get(i).image(), 0, x, i * ch * plane, ch * plane);
-        Map<String, INDArray> out = g.sd().output(Map.of(TransUNet.INPUT, Nd4j.create(x, new long[]{n, ch, s, s}, 'c')),
+        Map<String, INDArray> out = Inference.output(g.sd(), Map.of(TransUNet.INPUT, Nd4j.create(x, new long[]{n, ch, s, s}, 'c')),
                 TransUNet.LOGITS);
         INDArray logits = out.get(TransUNet.LOGITS);
         int k = m.numClasses();
