@@ -68,7 +68,8 @@ public final class LlmWeights {
             Map<String, INDArray> out = new LinkedHashMap<>();
             for (var e : keys.entrySet()) {
                 String key = e.getValue();
-                out.put(GRAPH_PREFIX + e.getKey(), Nd4j.create(src.readFloat(key), src.require(key).shape(), 'c').castTo(dtype));
+                INDArray w = OffHeap.floats(src.require(key).shape(), b -> src.readFloatInto(key, b));
+                out.put(GRAPH_PREFIX + e.getKey(), OffHeap.as(w, dtype));
             }
             return out;
         } catch (CheckpointFormatException e) {

@@ -1,6 +1,7 @@
 package dev.medseg.model.io;
 
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 
 /**
  * The dtype checks and conversions every reader shares. A subclass only locates a tensor's bytes:
@@ -22,6 +23,19 @@ abstract class AbstractTensorSource implements TensorSource {
         }
         int n = checkedSize(info);
         return Elements.toFloat(contiguous(info), info.dtype(), n);
+    }
+
+    @Override
+    public final void readFloatInto(String name, FloatBuffer out) {
+        TensorInfo info = require(name);
+        if (!info.dtype().isFloating()) {
+            throw new CheckpointFormatException(describe(), name, "is " + info.dtype() + ", not a floating-point tensor; use readLong");
+        }
+        int n = checkedSize(info);
+        if (out.remaining() < n) {
+            throw new IllegalArgumentException(name + " has " + n + " elements, the buffer room for " + out.remaining());
+        }
+        Elements.toFloat(contiguous(info), info.dtype(), n, out);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.medseg.model.io;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /** Decoding and encoding of contiguous element bytes; the buffer's byte order says how they are stored. */
 final class Elements {
@@ -11,27 +12,32 @@ final class Elements {
     /** Converts {@code n} floating-point elements starting at the buffer's position to f32. */
     static float[] toFloat(ByteBuffer b, DType dtype, int n) {
         float[] out = new float[n];
+        toFloat(b, dtype, n, FloatBuffer.wrap(out));
+        return out;
+    }
+
+    /** As {@link #toFloat(ByteBuffer, DType, int)}, into {@code out} from its position on (advancing it by n). */
+    static void toFloat(ByteBuffer b, DType dtype, int n, FloatBuffer out) {
         int p = b.position();
         switch (dtype) {
-            case F32 -> b.duplicate().order(b.order()).asFloatBuffer().get(out);
+            case F32 -> out.put(b.duplicate().order(b.order()).asFloatBuffer().limit(n));
             case F64 -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = (float) b.getDouble(p + 8 * i);
+                    out.put((float) b.getDouble(p + 8 * i));
                 }
             }
             case F16 -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = HalfFloats.halfToFloat(b.getShort(p + 2 * i));
+                    out.put(HalfFloats.halfToFloat(b.getShort(p + 2 * i)));
                 }
             }
             case BF16 -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = HalfFloats.bfloat16ToFloat(b.getShort(p + 2 * i));
+                    out.put(HalfFloats.bfloat16ToFloat(b.getShort(p + 2 * i)));
                 }
             }
             default -> throw new IllegalArgumentException("not a floating dtype: " + dtype);
         }
-        return out;
     }
 
     /** Converts {@code n} integer or bool elements starting at the buffer's position to longs. */

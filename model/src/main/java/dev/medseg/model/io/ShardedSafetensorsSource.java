@@ -93,6 +93,11 @@ final class ShardedSafetensorsSource implements TensorSource {
     }
 
     @Override
+    public void readFloatInto(String name, java.nio.FloatBuffer out) {
+        shard(name).readFloatInto(name, out);
+    }
+
+    @Override
     public long[] readLong(String name) {
         return shard(name).readLong(name);
     }

@@ -1,6 +1,7 @@
 package dev.medseg.model.io;
 
 import java.nio.file.Path;
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,6 +20,14 @@ public interface TensorSource extends AutoCloseable {
 
     /** The elements of a floating-point tensor (f16, bf16, f32, f64) converted exactly to f32 (f64 is rounded). */
     float[] readFloat(String name);
+
+    /**
+     * As {@link #readFloat}, into {@code out} from its position on (which must have room for every element), so a
+     * large tensor can go straight to off-heap memory without a heap copy.
+     */
+    default void readFloatInto(String name, FloatBuffer out) {
+        out.put(readFloat(name));
+    }
 
     /** The elements of an integer or bool tensor as longs (u8 stays unsigned, bool is 0/1). */
     long[] readLong(String name);

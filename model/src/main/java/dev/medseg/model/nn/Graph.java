@@ -1,5 +1,6 @@
 package dev.medseg.model.nn;
 
+import dev.medseg.model.OffHeap;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
@@ -126,23 +127,27 @@ public final class Graph {
         long n = 1;
         for (long s : shape) n *= s;
         if (n > Integer.MAX_VALUE) throw new IllegalArgumentException(name + " is too large: " + n);
-        float[] v = new float[(int) n];
+        final long count = n;
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ name.hashCode());
-        switch (init) {
-            case ZEROS -> { }
-            case ONES -> Arrays.fill(v, 1f);
-            case UNIFORM_FAN_IN -> { // PyTorch's default for Linear and Conv: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(fan_in))
-                double b = 1.0 / Math.sqrt(fanIn);
-                for (int i = 0; i < v.length; i++) v[i] = (float) r.nextDouble(-b, b);
+        // Drawn straight into off-heap memory: a heap float[] per weight would stage the whole model (and a random
+        // LLaMA block, 810 MB) on the Java heap too.
+        INDArray a = OffHeap.floats(shape, v -> {
+            switch (init) {
+                case ZEROS -> { for (long i = 0; i < count; i++) v.put(0f); }
+                case ONES -> { for (long i = 0; i < count; i++) v.put(1f); }
+                case UNIFORM_FAN_IN -> { // PyTorch's default for Linear and Conv: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(fan_in))
+                    double b = 1.0 / Math.sqrt(fanIn);
+                    for (long i = 0; i < count; i++) v.put((float) r.nextDouble(-b, b));
+                }
+                case XAVIER_UNIFORM -> {
+                    double b = Math.sqrt(6.0 / (fanIn + fanOut));
+                    for (long i = 0; i < count; i++) v.put((float) r.nextDouble(-b, b));
+                }
+                case NORMAL_1E6 -> { for (long i = 0; i < count; i++) v.put((float) (1e-6 * gaussian(r))); }
+                case NORMAL_002 -> { for (long i = 0; i < count; i++) v.put((float) (0.02 * gaussian(r))); }
             }
-            case XAVIER_UNIFORM -> {
-                double b = Math.sqrt(6.0 / (fanIn + fanOut));
-                for (int i = 0; i < v.length; i++) v[i] = (float) r.nextDouble(-b, b);
-            }
-            case NORMAL_1E6 -> { for (int i = 0; i < v.length; i++) v[i] = (float) (1e-6 * gaussian(r)); }
-            case NORMAL_002 -> { for (int i = 0; i < v.length; i++) v[i] = (float) (0.02 * gaussian(r)); }
-        }
-        return Nd4j.create(v, shape, 'c').castTo(dtype);
+        });
+        return OffHeap.as(a, dtype);
     }
 
     private static double gaussian(SplittableRandom r) {

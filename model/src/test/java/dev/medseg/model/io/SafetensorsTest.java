@@ -84,6 +84,20 @@ class SafetensorsTest {
             }
             assertEquals(1.5f, h[2]);
             assertEquals(-3.25f, b[3]);
+            // the same values through readFloatInto, into a direct buffer at an offset (as off-heap loads use it)
+            for (String name : List.of("a.f16", "b.f32", "c.bf16")) {
+                java.nio.FloatBuffer out = ByteBuffer.allocateDirect(4 * (v.length + 2)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                out.put(42f);
+                src.readFloatInto(name, out);
+                assertEquals(v.length + 1, out.position(), name);
+                float[] got = new float[v.length];
+                out.position(1);
+                out.get(got);
+                assertArrayEquals(src.readFloat(name), got, name);
+            }
+            var small = java.nio.FloatBuffer.allocate(3);
+            assertThrows(IllegalArgumentException.class, () -> src.readFloatInto("b.f32", small));
+            assertThrows(CheckpointFormatException.class, () -> src.readFloatInto("d.ids", java.nio.FloatBuffer.allocate(8)));
             assertArrayEquals(new long[] {-1, 1L << 50}, src.readLong("d.ids"));
             assertArrayEquals(new long[] {4, 2}, src.require("c.bf16").shape());
             // header padding keeps the data section 8-byte aligned
