@@ -50,6 +50,6 @@ public final class CupDecoder {
     static SDVariable convBnRelu(Graph g, boolean batchNorm, String name, SDVariable x, int cin, int cout, int size) {
         SDVariable y = Layers.conv(g, name + ".0", x, cin, cout, 3, 1, 1, false, false);
         if (batchNorm) y = Layers.batchNorm(g, name + ".1", y, cout, size, size);
-        return g.sd().nn().relu(y, 0);
+        return Layers.relu(g, y);
     }
 }

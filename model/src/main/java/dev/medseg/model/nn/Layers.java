@@ -56,6 +56,11 @@ public final class Layers {
         return y;
     }
 
+    /** ReLU whose gradient reads its output ({@link OutputRelu}), so its input is freed after the forward pass. */
+    public static SDVariable relu(Graph g, SDVariable x) {
+        return OutputRelu.of(g.sd(), x);
+    }
+
     /**
      * GroupNorm over NCHW with affine weight/bias: statistics per (sample, group) over (C/G, H, W), biased variance.
      *

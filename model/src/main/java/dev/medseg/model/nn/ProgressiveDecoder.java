@@ -50,7 +50,7 @@ public final class ProgressiveDecoder {
         SDVariable y = batchNorm ? sd.cnn().conv2d(x, w, cfg)
                 : sd.cnn().conv2d(x, w, g.param(name + ".0.bias", ZEROS, 9L * cin, cout, cout), cfg);
         if (batchNorm) y = Layers.batchNorm(g, name + ".1", y, cout, size, size);
-        return g.sd().nn().relu(y, 0);
+        return Layers.relu(g, y);
     }
 
     /** Trainable parameters of the decoder stages. */

@@ -25,7 +25,7 @@ public final class ResNetV2 {
         SDVariable y = Layers.conv(g, P + "root.conv", x, 3, width, 7, 2, 3, false, true);
         int size = (imageSize + 2 * 3 - 7) / 2 + 1;
         y = Layers.groupNorm(g, P + "root.gn", y, 32, width, size, size, 1e-6);
-        y = g.sd().nn().relu(y, 0);
+        y = Layers.relu(g, y);
         Feature root = new Feature(y, width, size);
         y = Layers.maxPool(g, y, 3, 2);
         size = (size - 3) / 2 + 1; // floor mode: 128 -> 63 at 256
@@ -68,11 +68,11 @@ public final class ResNetV2 {
             residual = Layers.groupNorm(g, name + ".gn_proj", residual, cout, cout, outSize, outSize, 1e-5);
         }
         SDVariable y = Layers.conv(g, name + ".conv1", x, cin, cmid, 1, 1, 0, false, true);
-        y = g.sd().nn().relu(Layers.groupNorm(g, name + ".gn1", y, 32, cmid, size, size, 1e-6), 0);
+        y = Layers.relu(g, Layers.groupNorm(g, name + ".gn1", y, 32, cmid, size, size, 1e-6));
         y = Layers.conv(g, name + ".conv2", y, cmid, cmid, 3, stride, 1, false, true);
-        y = g.sd().nn().relu(Layers.groupNorm(g, name + ".gn2", y, 32, cmid, outSize, outSize, 1e-6), 0);
+        y = Layers.relu(g, Layers.groupNorm(g, name + ".gn2", y, 32, cmid, outSize, outSize, 1e-6));
         y = Layers.conv(g, name + ".conv3", y, cmid, cout, 1, 1, 0, false, true);
         y = Layers.groupNorm(g, name + ".gn3", y, 32, cout, outSize, outSize, 1e-6);
-        return g.sd().nn().relu(residual.add(y), 0);
+        return Layers.relu(g, residual.add(y));
     }
 }

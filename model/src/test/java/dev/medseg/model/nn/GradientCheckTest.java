@@ -72,6 +72,26 @@ class GradientCheckTest {
 
     @Test void exactGelu() { check(Graph.Mode.EVAL, 0, new long[]{4, 5}, (g, x) -> Layers.gelu(g, x)); }
 
+    @Test void reluFromItsOutput() { check(Graph.Mode.EVAL, 0, new long[]{3, 4}, (g, x) -> Layers.relu(g, x.add(0.05))); }
+
+    @Test
+    void reluGradientsReadTheReluOutputNotItsInput() {
+        // relu's library gradient reads its input, so every norm output stayed alive until the backward pass beside
+        // the ReLU's output (which the next convolution keeps anyway); OutputRelu's reads the output.
+        assertTrue(OutputRelu.installed(), "OutputRelu could not register its gradient with ND4J");
+        Graph g = new Graph(Graph.Mode.TRAIN, 2, 7, DataType.DOUBLE, null);
+        SDVariable x = g.sd().var("x", Nd4j.rand(DataType.DOUBLE, 2, 8, 3, 3));
+        SDVariable y = Layers.relu(g, Layers.groupNorm(g, "gn", x, 4, 8, 3, 3, 1e-6));
+        Layers.relu(g, Layers.batchNorm(g, "bn", y, 8, 3, 3)).sum().markAsLoss();
+        g.sd().calculateGradients(Map.of(), g.trainable().keySet());
+        var ops = g.sd().getFunction("grad").getOps().values();
+        assertEquals(2, g.sd().variables().stream().filter(v -> v.name().startsWith("orelu_")).count());
+        var reluBp = ops.stream().filter(op -> op.getOp().opName().equals("thresholdedrelu_bp")).toList();
+        assertEquals(2, reluBp.size());
+        for (var op : reluBp) assertTrue(op.getInputsToOp().get(0).startsWith("orelu_"), "reads " + op.getInputsToOp());
+        assertTrue(ops.stream().noneMatch(op -> op.getOp().opName().equals("maximum_bp")));
+    }
+
     @Test void maxPool() { check(Graph.Mode.EVAL, 0, new long[]{1, 2, 7, 7}, (g, x) -> Layers.maxPool(g, x, 3, 2)); }
 
     @Test void llamaBlockWithGroupedQueryAttentionPassesGradientToItsInput() {
