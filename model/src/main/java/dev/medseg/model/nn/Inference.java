@@ -38,8 +38,11 @@ public final class Inference {
         }
     }
 
-    /** Allocates as the cache does and deallocates on release (as the cache does with arrays that do not fit). */
-    static final class FreeOnRelease extends AbstractMemoryMgr {
+    /**
+     * Allocates as the cache does and deallocates on release (as the cache does with arrays that do not fit). The
+     * trainer's session manager extends it to also track what it hands out.
+     */
+    public static class FreeOnRelease extends AbstractMemoryMgr {
         /** Arrays freed so far (for tests). */
         long freed;
 

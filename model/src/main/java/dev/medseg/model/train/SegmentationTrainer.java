@@ -4,11 +4,11 @@ import dev.medseg.model.ModelConfig;
 import dev.medseg.model.SegmentationNetwork;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.nn.Graph;
+import dev.medseg.model.nn.Inference;
 import dev.medseg.model.nn.QuietStdout;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
-import org.nd4j.autodiff.samediff.internal.memory.AbstractMemoryMgr;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -257,19 +257,19 @@ public final class SegmentationTrainer {
      * R50-ViT-B/16): the rest stayed reachable until the session was reused and was then left to the garbage
      * collector, so one step's ~7.7 GB of dead intermediates sat beside the next step's.
      */
-    private static final class ClosingMemoryMgr extends AbstractMemoryMgr {
+    private static final class ClosingMemoryMgr extends Inference.FreeOnRelease {
         private final List<INDArray> handedOut = new ArrayList<>();
         /** Root buffer of each array handed out this step: what {@link EagerRelease} may close. */
         private final Map<DataBuffer, INDArray> owners = new IdentityHashMap<>();
 
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {
-            return track(Nd4j.createUninitializedDetached(dataType, shape));
+            return track(super.allocate(detached, dataType, shape));
         }
 
         @Override
         public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
-            return track(Nd4j.create(descriptor, false));
+            return track(super.allocate(detached, descriptor));
         }
 
         private INDArray track(INDArray a) {
@@ -281,11 +281,6 @@ public final class SegmentationTrainer {
         /** The array this manager handed out whose memory is {@code root}, or null. */
         INDArray ownerOf(DataBuffer root) {
             return owners.get(root);
-        }
-
-        @Override
-        public void release(INDArray array) {
-            if (!array.wasClosed() && array.closeable()) array.close();
         }
 
         /** Frees every array handed out since the last call; only after the step's results are no longer used. */
