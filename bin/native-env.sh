@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Native run-time settings for every JVM that runs ND4J ops, sourced by bin/medseg and submit/common.sh (the docker
-# images set the same in their ENV). Both change speed and memory only, never results. Measured in README
+# Native run-time settings for every JVM that runs ND4J ops, sourced by bin/medseg, submit/common.sh and the docker
+# entrypoint. Both change speed and memory only, never results. Measured in README
 # (Performance): together they take a TransUNet train step on 2 cores from ~4.3 s to ~3.3 s and peak RSS down ~0.3 GB.
 #
 # - GOMP_SPINCOUNT=10000: after each parallel region libgomp's worker threads spin ~300k iterations before sleeping.

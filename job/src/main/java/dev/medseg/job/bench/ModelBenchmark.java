@@ -1,10 +1,10 @@
 package dev.medseg.job.bench;
 
-import dev.medseg.model.nn.Inference;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.backend.BackendInfo;
 import dev.medseg.model.nn.Graph;
+import dev.medseg.model.nn.Inference;
 import dev.medseg.model.train.Optimizer;
 import dev.medseg.model.train.SegmentationLoss;
 import dev.medseg.model.train.SegmentationTrainer;

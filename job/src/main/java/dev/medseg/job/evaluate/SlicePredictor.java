@@ -1,9 +1,9 @@
 package dev.medseg.job.evaluate;
 
 import dev.medseg.data.prep.Resampler;
-import dev.medseg.model.nn.Inference;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.nn.Graph;
+import dev.medseg.model.nn.Inference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 

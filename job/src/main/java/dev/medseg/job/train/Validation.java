@@ -1,9 +1,9 @@
 package dev.medseg.job.train;
 
-import dev.medseg.model.nn.Inference;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.nn.Graph;
+import dev.medseg.model.nn.Inference;
 import dev.medseg.model.train.ParamLayout;
 import dev.medseg.model.train.TrainState;
 import org.apache.spark.api.java.JavaRDD;

@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Eval-mode forward passes that keep only live activations in memory.
@@ -30,12 +31,21 @@ public final class Inference {
 
     /** Makes this thread's inference session of {@code sd} free the arrays it releases (idempotent). */
     static void freeReleasedArrays(SameDiff sd) {
+        sessionMemory(sd, FreeOnRelease.class, FreeOnRelease::new);
+    }
+
+    /**
+     * The memory manager of this thread's session of {@code sd}, replaced by {@code make}'s (the old one closed) unless
+     * it already is a {@code type}: SameDiff keeps one session per thread and function, each with its own manager.
+     */
+    public static <M extends AbstractMemoryMgr> M sessionMemory(SameDiff sd, Class<M> type, Supplier<M> make) {
         InferenceSession session = sd.getSessions().computeIfAbsent(Thread.currentThread().getId(),
                 k -> new InferenceSession(sd));
-        if (!(session.getMmgr() instanceof FreeOnRelease)) {
+        if (!type.isInstance(session.getMmgr())) {
             session.getMmgr().close();
-            session.setMmgr(new FreeOnRelease());
+            session.setMmgr(make.get());
         }
+        return type.cast(session.getMmgr());
     }
 
     /**

@@ -8,7 +8,6 @@ import dev.medseg.model.nn.Inference;
 import dev.medseg.model.nn.QuietStdout;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -240,14 +239,7 @@ public final class SegmentationTrainer {
     private ClosingMemoryMgr freeReleasedArrays() {
         SameDiff sd = graph.sd();
         if (sd.getFunction("grad") == null) sd.createGradFunction();
-        SameDiff gradFn = sd.getFunction("grad");
-        InferenceSession session = gradFn.getSessions().computeIfAbsent(Thread.currentThread().getId(),
-                k -> new InferenceSession(gradFn));
-        if (!(session.getMmgr() instanceof ClosingMemoryMgr)) {
-            session.getMmgr().close();
-            session.setMmgr(new ClosingMemoryMgr());
-        }
-        return (ClosingMemoryMgr) session.getMmgr();
+        return Inference.sessionMemory(sd.getFunction("grad"), ClosingMemoryMgr.class, ClosingMemoryMgr::new);
     }
 
     /**
