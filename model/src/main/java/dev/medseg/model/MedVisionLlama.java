@@ -1,5 +1,6 @@
 package dev.medseg.model;
 
+import dev.medseg.model.nn.BroadcastAdd;
 import dev.medseg.model.nn.FusionBlock;
 import dev.medseg.model.nn.Graph;
 import dev.medseg.model.nn.HybridVitEncoder;
@@ -74,7 +75,8 @@ public final class MedVisionLlama {
         SDVariable patches = Layers.conv(g, "transformer.embeddings.patch_embeddings", x, c.inChannels(), d, p, p, 0, true, false);
         SDVariable tokens = patches.reshape(-1, d, n).permute(0, 2, 1); // (B, N, D), row-major
         if (llmFirst) tokens = llm(g, c, m, tokens.reshape(-1, d), n).reshape(-1, n, d);
-        tokens = tokens.add(g.param("transformer.embeddings.position_embeddings", NORMAL_002, d, d, 1, n, d)).reshape(-1, d);
+        tokens = BroadcastAdd.of(g.sd(), tokens, g.param("transformer.embeddings.position_embeddings", NORMAL_002, d, d, 1, n, d),
+                true, 0).reshape(-1, d);
         tokens = g.dropout(tokens, v.dropout(), batch * n, d);
 
         List<SDVariable> blocks = HybridVitEncoder.apply(g, tokens, v, grid, m.hybridAttention(), m.localKernel());
@@ -101,7 +103,7 @@ public final class MedVisionLlama {
         ModelConfig.Llm l = c.llm().orElseThrow();
         int d = c.vit().hidden();
         SDVariable up = adapter(g, m, "transformer.llama_dim_mapper1", tokens, d, l.dim());
-        SDVariable refined = LlamaBlock.apply(g, "transformer.llama.", up, l, n).add(up);
+        SDVariable refined = BroadcastAdd.residual(g.sd(), LlamaBlock.apply(g, "transformer.llama.", up, l, n), up);
         return adapter(g, m, "transformer.llama_dim_mapper2", refined, l.dim(), d);
     }
 

@@ -1,5 +1,6 @@
 package dev.medseg.model;
 
+import dev.medseg.model.nn.BroadcastAdd;
 import dev.medseg.model.nn.CupDecoder;
 import dev.medseg.model.nn.Graph;
 import dev.medseg.model.nn.Layers;
@@ -55,9 +56,8 @@ public final class TransUNet {
             patches = Layers.conv(g, "transformer.embeddings.patch_embeddings", x, channels, d, p, p, 0, true, false);
         }
         // (B, D, g, g) → (B, N, D) row-major tokens + learned positions → (B·N, D)
-        SDVariable tokens = patches.reshape(-1, d, n).permute(0, 2, 1)
-                .add(g.param("transformer.embeddings.position_embeddings", ZEROS, d, d, 1, n, d))
-                .reshape(-1, d);
+        SDVariable tokens = BroadcastAdd.of(g.sd(), patches.reshape(-1, d, n).permute(0, 2, 1),
+                g.param("transformer.embeddings.position_embeddings", ZEROS, d, d, 1, n, d), true, 0).reshape(-1, d);
         tokens = g.dropout(tokens, c.vit().dropout(), batch * n, d);
         tokens = VitEncoder.apply(g, tokens, c.vit(), n);
 
@@ -68,7 +68,7 @@ public final class TransUNet {
             ModelConfig.Llm l = c.llm().get();
             SDVariable up = Layers.linear(g, "transformer.llama_dim_mapper1", tokens, d, l.dim(), false, UNIFORM_FAN_IN);
             SDVariable llm = LlamaBlock.apply(g, "transformer.llama.", up, l, n);
-            if (l.outerResidual()) llm = llm.add(up);
+            if (l.outerResidual()) llm = BroadcastAdd.residual(g.sd(), llm, up);
             tokens = Layers.linear(g, "transformer.llama_dim_mapper2", llm, l.dim(), d, false, UNIFORM_FAN_IN);
             encoderNorm = "transformer.encoder_norm";
         }

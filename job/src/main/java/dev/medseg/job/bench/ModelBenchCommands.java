@@ -30,7 +30,7 @@ public final class ModelBenchCommands {
                 err.flush();
             };
             try {
-                all.addAll(o.inProcess ? ModelBenchmark.run(s, o.opProfile, print, log)
+                all.addAll(o.inProcess ? ModelBenchmark.run(s, o.opProfile, o.liveProfile, print, log)
                         : ChildJvm.run(o.childArgumentsOf(s), print, log));
             } catch (BenchException e) {
                 throw new UserError(e.getMessage(), e);

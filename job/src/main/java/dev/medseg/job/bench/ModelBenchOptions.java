@@ -25,6 +25,10 @@ public final class ModelBenchOptions {
     @Option(names = "--op-profile", defaultValue = "0", paramLabel = "N",
             description = "Also time every op and print the N op types that take longest, plus the time outside ops.")
     int opProfile;
+    @Option(names = "--live-profile", defaultValue = "0", paramLabel = "N",
+            description = "train-step: also report the intermediate arrays alive at the step's memory peak, the N "
+                    + "largest groups by the op that made them and the ops still to read them (slows the timed steps).")
+    int liveProfile;
     @Option(names = "--in-process", description = "Run in this JVM instead of one fresh JVM per model "
             + "(peak memory then mixes models).")
     boolean inProcess;
@@ -38,6 +42,12 @@ public final class ModelBenchOptions {
             throw new UserError("--model: " + e.getMessage());
         }
         if (opProfile < 0 || opProfile > 1000) throw new UserError("--op-profile must be in [0, 1000], got " + opProfile);
+        if (liveProfile < 0 || liveProfile > 1000) {
+            throw new UserError("--live-profile must be in [0, 1000], got " + liveProfile);
+        }
+        if (liveProfile > 0 && mode != BenchSettings.Mode.TRAIN_STEP) {
+            throw new UserError("--live-profile is for train-step (eval forwards free every array after its last reader)");
+        }
         int s = tiny && size == 256 ? 64 : size; // --tiny alone means a 64 px smoke run
         List<BenchSettings> out = new ArrayList<>();
         try {
@@ -52,6 +62,7 @@ public final class ModelBenchOptions {
     List<String> childArgumentsOf(BenchSettings s) {
         List<String> a = childArguments(s);
         if (opProfile > 0) a.addAll(a.size() - 1, List.of("--op-profile", Integer.toString(opProfile)));
+        if (liveProfile > 0) a.addAll(a.size() - 1, List.of("--live-profile", Integer.toString(liveProfile)));
         return a;
     }
 

@@ -5,6 +5,7 @@ import dev.medseg.model.TransUNet;
 import dev.medseg.model.backend.BackendInfo;
 import dev.medseg.model.nn.Graph;
 import dev.medseg.model.nn.Inference;
+import dev.medseg.model.train.LiveProfile;
 import dev.medseg.model.train.Optimizer;
 import dev.medseg.model.train.SegmentationLoss;
 import dev.medseg.model.train.SegmentationTrainer;
@@ -36,20 +37,25 @@ public final class ModelBenchmark {
 
     /** Runs the benchmark, passing each figure to {@code out} as it is ready; returns them all. */
     public static List<BenchLine> run(BenchSettings s, Consumer<BenchLine> out, Consumer<String> log) {
-        return run(s, 0, out, log);
+        return run(s, 0, 0, out, log);
     }
 
     /**
      * As {@link #run(BenchSettings, Consumer, Consumer)}; {@code opProfileTop} &gt; 0 also times every op during the
-     * timed steps and prints that many op types by time, the rest, and the time outside ops ({@link OpProfile}).
+     * timed steps and prints that many op types by time, the rest, and the time outside ops ({@link OpProfile});
+     * {@code liveProfileTop} &gt; 0 (train-step) also prints the peak of live intermediate arrays during the timed
+     * steps with that many of its largest groups ({@link LiveProfile}).
      */
-    public static List<BenchLine> run(BenchSettings s, int opProfileTop, Consumer<BenchLine> out, Consumer<String> log) {
+    public static List<BenchLine> run(BenchSettings s, int opProfileTop, int liveProfileTop, Consumer<BenchLine> out,
+                                      Consumer<String> log) {
         ModelConfig cfg = s.model().config(s.size(), s.classes(), s.tiny());
         ProcStats.LoadAverage before = ProcStats.loadAverage();
         long t0 = System.nanoTime();
         Step step;
         long trainable, frozen;
         SameDiff graph;
+        Runnable startLiveProfile = () -> { };
+        LiveProfile[] live = {null};
         if (s.mode() == BenchSettings.Mode.TRAIN_STEP) {
             var trainer = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, new Optimizer.Sgd(0.9, 1e-4), s.batch(),
                     SEED, null);
@@ -59,6 +65,7 @@ public final class ModelBenchmark {
             byte[] labels = randomLabels(s.batch(), cfg);
             step = i -> trainer.step(images, labels, LR, SEED + i);
             graph = trainer.graph().sd();
+            if (liveProfileTop > 0) startLiveProfile = () -> live[0] = trainer.profileLiveArrays();
         } else {
             Graph g = new Graph(Graph.Mode.EVAL, 0, SEED, DataType.FLOAT, null);
             TransUNet.build(g, cfg);
@@ -78,6 +85,7 @@ public final class ModelBenchmark {
         OpProfile profile = opProfileTop > 0 ? new OpProfile() : null;
         for (int i = 0; i < s.warmup() + s.steps(); i++) {
             if (profile != null && i == s.warmup()) attach(graph, profile);
+            if (i == s.warmup()) startLiveProfile.run();
             long t = System.nanoTime();
             step.run(i);
             double sec = seconds(t);
@@ -115,6 +123,15 @@ public final class ModelBenchmark {
             pc.put("mean_step_seconds", BenchLine.round(mean));
             lines = new ArrayList<>(lines);
             lines.addAll(profile.figures(s.prefix(), s.steps(), mean, opProfileTop, pc, out));
+        }
+        if (live[0] != null) {
+            Map<String, Object> lc = s.config();
+            lc.put("peak_after_op", live[0].peakOp());
+            lc.put("largest_groups", live[0].groups().stream().limit(liveProfileTop).map(Object::toString).toList());
+            BenchLine l = new BenchLine(s.prefix() + ".live_intermediates_peak", live[0].peakBytes() / 1048576.0, "MiB", lc);
+            out.accept(l);
+            lines = new ArrayList<>(lines);
+            lines.add(l);
         }
         return lines;
     }

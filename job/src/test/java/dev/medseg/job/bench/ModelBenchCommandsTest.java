@@ -70,6 +70,18 @@ class ModelBenchCommandsTest {
     }
 
     @Test
+    void liveProfileIsATrainStepOptionPassedToTheChild() {
+        ModelBenchOptions o = parse("--live-profile", "7", "--model", "transunet");
+        BenchSettings s = o.settings(BenchSettings.Mode.TRAIN_STEP).get(0);
+        List<String> a = o.childArgumentsOf(s);
+        assertEquals(List.of("--live-profile", "7", "--in-process"), a.subList(a.size() - 3, a.size()));
+        assertEquals(7, parse(a.subList(2, a.size()).toArray(String[]::new)).liveProfile);
+        Run r = run("bench", "forward", "--live-profile", "5");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--live-profile is for train-step"), r.err());
+    }
+
+    @Test
     void childCommandIsThisJavaWithItsFlagsAndClassPath() {
         List<String> c = ChildJvm.command(List.of("bench", "forward"));
         assertTrue(c.get(0).endsWith("java"), c.get(0));

@@ -34,6 +34,17 @@ public final class BroadcastMul {
         return GradientOverrides.name(sd, new MulOp(sd, x, s).outputVariable(), MARK, ints);
     }
 
+    /**
+     * x·c (same shape) for a c that never needs a gradient (a dropout mask): the backward pass reads c only, so x
+     * is freed after the forward pass (libnd4j's {@code multiply_bp} reads both operands).
+     */
+    public static SDVariable byConstant(SameDiff sd, SDVariable x, SDVariable c) {
+        installed();
+        return GradientOverrides.name(sd, new MulOp(sd, x, c).outputVariable(), CONSTANT_MARK);
+    }
+
+    private static final String CONSTANT_MARK = "cmul";
+
     /** Whether SameDiff re-creates multiplies as {@link Op}, so ours get the fast gradient. */
     public static boolean installed() {
         return GradientOverrides.register(MulOp.OP_NAME, MulOp.class, Op.class);
@@ -54,6 +65,12 @@ public final class BroadcastMul {
 
         @Override
         public List<SDVariable> doDiff(List<SDVariable> grads) {
+            List<SDVariable> gelu = ExactGelu.gradient(this, grads);
+            if (gelu != null) return gelu;
+            if (GradientOverrides.parse(outputVariable().name(), CONSTANT_MARK) != null) {
+                // c is not differentiated (SameDiff asks only for inputs on a path from a trainable variable).
+                return List.of(grads.get(0).mul(rarg()), sameDiff.zerosLike(rarg()));
+            }
             int[] ints = GradientOverrides.parse(outputVariable().name(), MARK);
             if (ints == null || ints.length < 2) return super.doDiff(grads);
             SDVariable dy = grads.get(0);

@@ -119,8 +119,10 @@ public final class Graph {
     public SDVariable dropout(SDVariable x, double p, long... fullShape) {
         if (!training() || p == 0) return x;
         dropoutSites++;
+        // x·(mask/(1 − p)) whose gradient reads only the scaled mask: x is freed after the forward pass (x·mask
+        // then /(1 − p) kept x and the mask for multiply_bp until the backward pass).
         SDVariable mask = sd.random().bernoulli("dropout_mask_" + dropoutSites, 1 - p, dtype, fullShape);
-        return x.mul(mask).div(1 - p);
+        return BroadcastMul.byConstant(sd, x, mask.div(1 - p));
     }
 
     private INDArray initial(String name, Init init, long fanIn, long fanOut, long[] shape) {

@@ -27,9 +27,9 @@ public final class HybridVitEncoder {
             String p = "transformer.encoder.layer." + i + ".";
             SDVariable a = Layers.layerNorm(g, p + "attention_norm", x, v.hidden(), 1e-6);
             a = hybrid ? HybridAttention.apply(g, p + "attn", a, v, grid, kernel) : VitEncoder.attention(g, p + "attn", a, v, n);
-            x = x.add(a);
+            x = BroadcastAdd.residual(g.sd(), x, a);
             SDVariable m = Layers.layerNorm(g, p + "ffn_norm", x, v.hidden(), 1e-6);
-            x = x.add(VitEncoder.mlp(g, p + "ffn", m, v, n));
+            x = BroadcastAdd.residual(g.sd(), x, VitEncoder.mlp(g, p + "ffn", m, v, n));
             outs.add(x);
         }
         return outs;

@@ -26,7 +26,7 @@ public final class Layers {
         SDVariable y = g.sd().mmul(x, w, false, true, false);
         if (bias) {
             Graph.Init bi = init == XAVIER_UNIFORM ? NORMAL_1E6 : UNIFORM_FAN_IN;
-            y = y.add(g.param(name + ".bias", bi, in, out, out));
+            y = BroadcastAdd.of(g.sd(), y, g.param(name + ".bias", bi, in, out, out), false, 0);
         }
         return y;
     }
@@ -79,14 +79,15 @@ public final class Layers {
         SDVariable sumSq = sd.squaredNorm(x, false, 2, 3);        // (B, C)
         SDVariable grouped = sd.constant(Nd4j.createFromArray(-1L, groups, perGroup));
         SDVariable mean = sum.reshape(grouped).sum(true, 2).div(n);               // (B, G, 1)
-        SDVariable var = sumSq.reshape(grouped).sum(true, 2).div(n).sub(sd.math().square(mean));
+        SDVariable var = nonNegative(sd, sumSq.reshape(grouped).sum(true, 2).div(n).sub(sd.math().square(mean)));
         SDVariable rstd = sd.math().rsqrt(var.add(eps));
         SDVariable gamma = g.param(name + ".weight", ONES, channels, channels, channels).reshape(1, groups, perGroup);
         SDVariable beta = g.param(name + ".bias", ZEROS, channels, channels, channels).reshape(1, groups, perGroup);
         SDVariable scale = rstd.mul(gamma);                        // (B, G, C/G)
         SDVariable shift = beta.sub(mean.mul(scale));
         SDVariable perChannel = sd.constant(Nd4j.createFromArray(-1L, channels, 1L, 1L));
-        return BroadcastMul.of(sd, x, scale.reshape(perChannel), true, 2, 3).add(shift.reshape(perChannel));
+        return BroadcastAdd.of(sd, BroadcastMul.of(sd, x, scale.reshape(perChannel), true, 2, 3),
+                shift.reshape(perChannel), true, 2, 3);
     }
 
     /**
@@ -98,12 +99,21 @@ public final class Layers {
     private static SDVariable[] normalise(SameDiff sd, SDVariable x, long n, double eps, SDVariable gamma,
                                           SDVariable beta, int... dims) {
         SDVariable mean = x.sum(true, dims).div(n);
-        SDVariable var = sd.squaredNorm(x, true, dims).div(n).sub(sd.math().square(mean));
+        SDVariable var = nonNegative(sd, sd.squaredNorm(x, true, dims).div(n).sub(sd.math().square(mean)));
         SDVariable scale = sd.math().rsqrt(var.add(eps));
         if (gamma != null) scale = scale.mul(gamma);
         SDVariable shift = mean.mul(scale).neg();
         if (beta != null) shift = shift.add(beta);
-        return new SDVariable[]{BroadcastMul.of(sd, x, scale, true, dims).add(shift), mean, var};
+        return new SDVariable[]{BroadcastAdd.of(sd, BroadcastMul.of(sd, x, scale, true, dims), shift, true, dims), mean, var};
+    }
+
+    /**
+     * max(v, 0) of a variance computed as E[x²] − mean²: float rounding can make that slightly negative when |mean|
+     * is large against the spread, and rsqrt(v + eps) would then be NaN (PyTorch's running formula cannot go below
+     * zero). On the reduced shape only, so it costs nothing.
+     */
+    private static SDVariable nonNegative(SameDiff sd, SDVariable v) {
+        return sd.nn().relu(v, 0);
     }
 
     /**
@@ -129,7 +139,7 @@ public final class Layers {
                 .mul(channelParam(g, name + ".weight", ONES, channels));
         SDVariable shift = channelParam(g, name + ".bias", ZEROS, channels)
                 .sub(runMean.reshape(1, channels, 1, 1).mul(scale));
-        return BroadcastMul.of(sd, x, scale, true, 0, 2, 3).add(shift);
+        return BroadcastAdd.of(sd, BroadcastMul.of(sd, x, scale, true, 0, 2, 3), shift, true, 0, 2, 3);
     }
 
     /** A per-channel parameter of shape (C), seen as (1, C, 1, 1). */
@@ -140,23 +150,24 @@ public final class Layers {
     /** LayerNorm over the last axis of a 2-D (M, D) input with the given eps (SameDiff's op fixes its own eps). */
     public static SDVariable layerNorm(Graph g, String name, SDVariable x, int dim, double eps) {
         SameDiff sd = g.sd();
-        SDVariable mean = x.mean(true, 1);
-        SDVariable centred = x.sub(mean);
-        SDVariable var = sd.math().square(centred).mean(true, 1);
-        SDVariable norm = BroadcastMul.of(sd, centred, sd.math().rsqrt(var.add(eps)), true, 1);
-        return BroadcastMul.of(sd, norm, g.param(name + ".weight", ONES, dim, dim, dim), false, 0).add(g.param(name + ".bias", ZEROS, dim, dim, dim));
+        // Statistics from fused reductions (as the other norms): the backward pass keeps x and the normalised x
+        // only; the centred composite also kept x − mean, its square and that square's derivative.
+        SDVariable norm = normalise(sd, x, dim, eps, null, null, 1)[0];
+        return BroadcastAdd.of(sd, BroadcastMul.of(sd, norm, g.param(name + ".weight", ONES, dim, dim, dim), false, 0),
+                g.param(name + ".bias", ZEROS, dim, dim, dim), false, 0);
     }
 
     /** RMSNorm over the last axis of (M, D): x·rsqrt(mean(x²) + eps), times a weight when one is given. */
-    public static SDVariable rmsNorm(Graph g, SDVariable x, SDVariable weight, double eps) {
+    public static SDVariable rmsNorm(Graph g, SDVariable x, SDVariable weight, int dim, double eps) {
         SameDiff sd = g.sd();
-        SDVariable norm = BroadcastMul.of(sd, x, sd.math().rsqrt(sd.math().square(x).mean(true, 1).add(eps)), true, 1);
+        // mean(x²) by a fused reduction: square(x) kept x² and its derivative 2x for the backward pass.
+        SDVariable norm = BroadcastMul.of(sd, x, sd.math().rsqrt(sd.squaredNorm(x, true, 1).div(dim).add(eps)), true, 1);
         return weight == null ? norm : BroadcastMul.of(sd, norm, weight, false, 0);
     }
 
-    /** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's default (SameDiff's gelu ops are approximations). */
+    /** Exact GELU, x·½(1 + erf(x/√2)), as PyTorch's default ({@link ExactGelu}). */
     public static SDVariable gelu(Graph g, SDVariable x) {
-        return x.mul(0.5).mul(g.sd().math().erf(x.div(Math.sqrt(2))).add(1.0));
+        return ExactGelu.of(g.sd(), x, g.training());
     }
 
     /** SiLU, x·sigmoid(x). */

@@ -20,19 +20,19 @@ public final class LlamaBlock {
         SameDiff sd = g.sd();
         String p = prefix + "layers.0.";
         int d = c.dim(), hd = c.headDim(), kvDim = c.kvHeads() * hd;
-        SDVariable a = Layers.rmsNorm(g, x, g.frozen(p + "attention_norm.weight", ONES, d, d), c.normEps());
+        SDVariable a = Layers.rmsNorm(g, x, g.frozen(p + "attention_norm.weight", ONES, d, d), d, c.normEps());
         SDVariable q = VitEncoder.heads(Layers.frozenLinear(g, p + "attention.wq", a, d, d), n, c.heads(), hd);
         SDVariable k = repeatKv(Layers.frozenLinear(g, p + "attention.wk", a, d, kvDim), n, c, hd);
         SDVariable v = repeatKv(Layers.frozenLinear(g, p + "attention.wv", a, d, kvDim), n, c, hd);
         SDVariable scores = sd.mmul(q, k, false, true, false).div(Math.sqrt(hd));
-        SDVariable probs = sd.nn().softmax(scores, 3);
+        SDVariable probs = OutputSoftmax.of(sd, scores, 3);
         SDVariable o = sd.mmul(probs, v).permute(0, 2, 1, 3).reshape(-1, d);
-        SDVariable h = x.add(Layers.frozenLinear(g, p + "attention.wo", o, d, d));
-        SDVariable f = Layers.rmsNorm(g, h, g.frozen(p + "ffn_norm.weight", ONES, d, d), c.normEps());
+        SDVariable h = BroadcastAdd.residual(sd, x, Layers.frozenLinear(g, p + "attention.wo", o, d, d));
+        SDVariable f = Layers.rmsNorm(g, h, g.frozen(p + "ffn_norm.weight", ONES, d, d), d, c.normEps());
         SDVariable gate = Layers.silu(g, Layers.frozenLinear(g, p + "feed_forward.w1", f, d, c.ffnDim()));
         SDVariable up = Layers.frozenLinear(g, p + "feed_forward.w3", f, d, c.ffnDim());
-        SDVariable out = h.add(Layers.frozenLinear(g, p + "feed_forward.w2", gate.mul(up), c.ffnDim(), d));
-        return c.finalNorm() ? Layers.rmsNorm(g, out, null, c.normEps()) : out;
+        SDVariable out = BroadcastAdd.residual(sd, h, Layers.frozenLinear(g, p + "feed_forward.w2", gate.mul(up), c.ffnDim(), d));
+        return c.finalNorm() ? Layers.rmsNorm(g, out, null, d, c.normEps()) : out;
     }
 
     /** (B·N, kv·hd) → (B, heads, N, hd), each KV head shared by heads/kv query heads (Llama's repeat_kv). */

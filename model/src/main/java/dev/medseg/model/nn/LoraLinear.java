@@ -1,6 +1,7 @@
 package dev.medseg.model.nn;
 
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 
 import static dev.medseg.model.nn.Graph.Init.*;
 
@@ -24,7 +25,8 @@ public final class LoraLinear {
         SDVariable a = g.param(name + ".lora_A", UNIFORM_FAN_IN, in, rank, rank, in);
         SDVariable b = g.param(name + ".lora_B", ZEROS, rank, out, out, rank);
         SDVariable low = g.sd().mmul(g.sd().mmul(x, a, false, true, false), b, false, true, false);
-        return base.add(bias).add(low.mul(alpha / rank));
+        SameDiff sd = g.sd();
+        return BroadcastAdd.residual(sd, BroadcastAdd.of(sd, base, bias, false, 0), low.mul(alpha / rank));
     }
 
     /** Trainable parameters of one LoRA linear: bias + A + B. */

@@ -73,6 +73,6 @@ public final class ResNetV2 {
         y = Layers.relu(g, Layers.groupNorm(g, name + ".gn2", y, 32, cmid, outSize, outSize, 1e-6));
         y = Layers.conv(g, name + ".conv3", y, cmid, cout, 1, 1, 0, false, true);
         y = Layers.groupNorm(g, name + ".gn3", y, 32, cout, outSize, outSize, 1e-6);
-        return Layers.relu(g, residual.add(y));
+        return Layers.relu(g, BroadcastAdd.residual(g.sd(), residual, y));
     }
 }

@@ -17,10 +17,10 @@ public final class VitEncoder {
             String p = "transformer.encoder.layer." + i + ".";
             SDVariable h = x;
             x = Layers.layerNorm(g, p + "attention_norm", x, v.hidden(), 1e-6);
-            x = attention(g, p + "attn", x, v, n).add(h);
+            x = BroadcastAdd.residual(g.sd(), attention(g, p + "attn", x, v, n), h);
             h = x;
             x = Layers.layerNorm(g, p + "ffn_norm", x, v.hidden(), 1e-6);
-            x = mlp(g, p + "ffn", x, v, n).add(h);
+            x = BroadcastAdd.residual(g.sd(), mlp(g, p + "ffn", x, v, n), h);
         }
         return x;
     }
@@ -32,7 +32,7 @@ public final class VitEncoder {
         SDVariable k = heads(Layers.linear(g, p + ".key", x, d, d, true, XAVIER_UNIFORM), n, heads, hd);
         SDVariable val = heads(Layers.linear(g, p + ".value", x, d, d, true, XAVIER_UNIFORM), n, heads, hd);
         SDVariable scores = sd.mmul(q, k, false, true, false).div(Math.sqrt(hd)); // (B, h, N, N)
-        SDVariable probs = sd.nn().softmax(scores, 3);
+        SDVariable probs = OutputSoftmax.of(sd, scores, 3);
         if (v.attentionDropout() > 0) {
             probs = g.dropout(probs, v.attentionDropout(), g.batch(), heads, n, n);
         }

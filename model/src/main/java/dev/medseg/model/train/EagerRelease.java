@@ -35,6 +35,7 @@ final class EagerRelease extends BaseListener {
     private final Map<String, INDArray> live = new HashMap<>();
     private final Map<DataBuffer, Integer> bufferUsers = new IdentityHashMap<>();
     private final Function<DataBuffer, INDArray> ownerOf;
+    private LiveProfile profile;
 
     /**
      * @param gradFn  the gradient function (it holds the forward ops too)
@@ -67,6 +68,11 @@ final class EagerRelease extends BaseListener {
             if (op.getControlDeps() != null) for (String in : op.getControlDeps()) if (seen.add(in)) todo.push(in);
         }
         return ops;
+    }
+
+    /** Also reports the live arrays at each step's memory peak to {@code p} (null: stop). */
+    void profile(LiveProfile p) {
+        profile = p;
     }
 
     @Override
@@ -106,11 +112,13 @@ final class EagerRelease extends BaseListener {
             bufferUsers.merge(root(a), 1, Integer::sum);
             if (!remaining.containsKey(name)) done(name); // read by nothing
         }
-        if (op.getInputsToOp() == null) return;
-        for (String in : op.getInputsToOp()) {
-            Integer left = remaining.computeIfPresent(in, (k, v) -> v - 1);
-            if (left != null && left == 0) done(in);
+        if (op.getInputsToOp() != null) {
+            for (String in : op.getInputsToOp()) {
+                Integer left = remaining.computeIfPresent(in, (k, v) -> v - 1);
+                if (left != null && left == 0) done(in);
+            }
         }
+        if (profile != null) profile.observe(sd, op, live, ownerOf);
     }
 
     private void done(String name) {

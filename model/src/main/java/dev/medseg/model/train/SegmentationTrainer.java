@@ -47,6 +47,7 @@ public final class SegmentationTrainer {
     private final INDArray scratch;
     private final List<String> outputs = new ArrayList<>();
     private EagerRelease eager;
+    private LiveProfile liveProfile;
     private ClosingMemoryMgr currentSession;
     private long step;
 
@@ -114,6 +115,16 @@ public final class SegmentationTrainer {
 
     /** Optimizer updates done so far. */
     public long steps() { return step; }
+
+    /**
+     * From the next step on, records which intermediate arrays are alive at each step's memory peak (a diagnostic
+     * that slows steps several times: {@code bench train-step --live-profile}). Returns the profile it fills.
+     */
+    public LiveProfile profileLiveArrays() {
+        liveProfile = new LiveProfile();
+        if (eager != null) eager.profile(liveProfile);
+        return liveProfile;
+    }
 
     /** The current state, copied out. */
     public TrainState state() {
@@ -222,6 +233,7 @@ public final class SegmentationTrainer {
             Set<String> keep = new HashSet<>(outputs);
             for (String p : params.shapes().keySet()) keep.add(sd.getGradForVariable(p).name());
             eager = new EagerRelease(gradFn, keep, b -> currentSession.ownerOf(b));
+            eager.profile(liveProfile);
             sd.addListeners(eager); // calculateGradients runs the gradient function with the main graph's listeners
         }
         currentSession = session;

@@ -135,6 +135,31 @@ class SegmentationTrainerTest {
         assertTrue(l.getMessage().contains("label id 7"), l.getMessage());
     }
 
+    @Test
+    void atTheMemoryPeakNoForwardArrayIsKeptOnlyForALibraryGradientThatWouldReadIt() {
+        // The live profile groups the arrays alive at the step's peak by maker and remaining readers. Before
+        // BroadcastAdd, OutputSoftmax, ExactGelu and the dropout product, the largest groups at 256² were arrays
+        // kept only for add_bp (linear outputs, norms' x·scale), softmax_bp (scores) and multiply_bp (GELU parts).
+        var cfg = new ModelConfig(ModelConfig.Encoder.R50_VIT, 32, 1, 3, new ModelConfig.Vit(32, 2, 4, 64, 16, 0.1, 0.1),
+                32, List.of(1, 1, 1), List.of(32, 16, 16, 8), 3, Optional.empty());
+        var t = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, SGD, 2, 1, null);
+        Batch b = Batch.random(new SplittableRandom(3), 2, 1, 32, 3);
+        t.step(b.images(), b.labels(), 0.01, 1);
+        LiveProfile p = t.profileLiveArrays();
+        t.step(b.images(), b.labels(), 0.01, 2);
+        assertTrue(p.peakBytes() > 0 && !p.groups().isEmpty());
+        assertEquals(p.peakBytes(), p.groups().stream().mapToLong(LiveProfile.Group::bytes).sum());
+        for (LiveProfile.Group g : p.groups()) {
+            // (small per-channel statistics may be kept for a library gradient; activation-sized arrays may not)
+            boolean activationSized = g.bytes() / g.arrays() >= 1024;
+            for (String lib : List.of("add_bp", "softmax_bp")) {
+                assertFalse(activationSized && g.readers().contains(lib), g.toString());
+            }
+            assertFalse(activationSized && g.producer().equals("multiply")
+                    && g.readers().equals(List.of("multiply", "multiply_bp")), g + ": kept only for multiply_bp");
+        }
+    }
+
     /** A batch of images and labels as the trainer takes them. */
     record Batch(float[] images, byte[] labels) {
         static Batch random(SplittableRandom r, int n, int c, int s, int classes) {
