@@ -1,0 +1,24 @@
+package dev.medseg.job.eval;
+
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CommandSparkTest {
+    @Test
+    void aNewSessionGetsLocalMasterLargeResultsAndLargeBroadcastPieces() {
+        Map<String, String> d = CommandSpark.defaults(new SparkConf(false));
+        assertEquals(Map.of("spark.master", "local[*]", "spark.driver.maxResultSize", "16g",
+                "spark.broadcast.blockSize", "32m", "spark.ui.showConsoleProgress", "false"), d);
+    }
+
+    @Test
+    void whatTheUserOrSparkSubmitSetIsKept() {
+        SparkConf c = new SparkConf(false).set("spark.master", "spark://head:7077")
+                .set("spark.broadcast.blockSize", "4m").set("spark.driver.maxResultSize", "4g");
+        assertEquals(Map.of("spark.ui.showConsoleProgress", "false"), CommandSpark.defaults(c));
+    }
+}
