@@ -4,7 +4,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,10 +28,8 @@ public final class BroadcastAdd {
     public static SDVariable of(SameDiff sd, SDVariable x, SDVariable b, boolean keepDims, int... dims) {
         if (dims.length == 0) throw new IllegalArgumentException("no broadcast dims: use residual");
         installed();
-        int[] ints = new int[dims.length + 1];
-        ints[0] = keepDims ? 1 : 0;
-        System.arraycopy(dims, 0, ints, 1, dims.length);
-        return GradientOverrides.name(sd, new AddOp(sd, x, b).outputVariable(), MARK, ints);
+        return GradientOverrides.name(sd, new AddOp(sd, x, b).outputVariable(), MARK,
+                BroadcastMul.broadcastMark(keepDims, dims));
     }
 
     /** a + b of one shape (a residual connection). */
@@ -58,8 +55,7 @@ public final class BroadcastAdd {
             // Each gradient needs a variable of its own: SameDiff names it "<input>-grad".
             SDVariable dx = sameDiff.identity(dy);
             if (ints.length == 0) return List.of(dx, sameDiff.identity(dy));
-            int[] dims = Arrays.copyOfRange(ints, 1, ints.length);
-            return List.of(dx, BroadcastMul.sum(dy, ints[0] == 1, dims));
+            return List.of(dx, BroadcastMul.sumOverMark(dy, ints));
         }
     }
 }

@@ -26,12 +26,22 @@ public final class BroadcastMul {
      * (then s is x's trailing dims and {@code dims} its leading ones).
      */
     public static SDVariable of(SameDiff sd, SDVariable x, SDVariable s, boolean keepDims, int... dims) {
-        if (dims.length == 0) throw new IllegalArgumentException("no broadcast dims");
         installed();
+        return GradientOverrides.name(sd, new MulOp(sd, x, s).outputVariable(), MARK, broadcastMark(keepDims, dims));
+    }
+
+    /** The marker integers of a broadcast along {@code dims}: keepDims as 0/1, then the dims (BroadcastAdd too). */
+    static int[] broadcastMark(boolean keepDims, int... dims) {
+        if (dims.length == 0) throw new IllegalArgumentException("no broadcast dims");
         int[] ints = new int[dims.length + 1];
         ints[0] = keepDims ? 1 : 0;
         System.arraycopy(dims, 0, ints, 1, dims.length);
-        return GradientOverrides.name(sd, new MulOp(sd, x, s).outputVariable(), MARK, ints);
+        return ints;
+    }
+
+    /** Σ over the dims of a {@link #broadcastMark}: the gradient of the broadcast operand. */
+    static SDVariable sumOverMark(SDVariable v, int[] mark) {
+        return sum(v, mark[0] == 1, Arrays.copyOfRange(mark, 1, mark.length));
     }
 
     /**
@@ -74,8 +84,7 @@ public final class BroadcastMul {
             int[] ints = GradientOverrides.parse(outputVariable().name(), MARK);
             if (ints == null || ints.length < 2) return super.doDiff(grads);
             SDVariable dy = grads.get(0);
-            int[] dims = Arrays.copyOfRange(ints, 1, ints.length);
-            return List.of(dy.mul(rarg()), sum(dy.mul(larg()), ints[0] == 1, dims));
+            return List.of(dy.mul(rarg()), sumOverMark(dy.mul(larg()), ints));
         }
     }
 }
