@@ -54,18 +54,17 @@ public final class ModelBenchmark {
         Step step;
         long trainable, frozen;
         SameDiff graph;
-        Runnable startLiveProfile = () -> { };
-        LiveProfile[] live = {null};
+        SegmentationTrainer trainer = null;
         if (s.mode() == BenchSettings.Mode.TRAIN_STEP) {
-            var trainer = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, new Optimizer.Sgd(0.9, 1e-4), s.batch(),
+            trainer = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, new Optimizer.Sgd(0.9, 1e-4), s.batch(),
                     SEED, null);
             trainable = count(trainer.graph().trainable());
             frozen = count(trainer.graph().frozen());
             float[] images = randomImages(s.batch(), cfg);
             byte[] labels = randomLabels(s.batch(), cfg);
-            step = i -> trainer.step(images, labels, LR, SEED + i);
+            SegmentationTrainer t = trainer;
+            step = i -> t.step(images, labels, LR, SEED + i);
             graph = trainer.graph().sd();
-            if (liveProfileTop > 0) startLiveProfile = () -> live[0] = trainer.profileLiveArrays();
         } else {
             Graph g = new Graph(Graph.Mode.EVAL, 0, SEED, DataType.FLOAT, null);
             TransUNet.build(g, cfg);
@@ -83,9 +82,10 @@ public final class ModelBenchmark {
         double[] warm = new double[s.warmup()];
         double[] times = new double[s.steps()];
         OpProfile profile = opProfileTop > 0 ? new OpProfile() : null;
+        LiveProfile live = null;
         for (int i = 0; i < s.warmup() + s.steps(); i++) {
             if (profile != null && i == s.warmup()) attach(graph, profile);
-            if (i == s.warmup()) startLiveProfile.run();
+            if (i == s.warmup() && liveProfileTop > 0 && trainer != null) live = trainer.profileLiveArrays();
             long t = System.nanoTime();
             step.run(i);
             double sec = seconds(t);
@@ -124,11 +124,11 @@ public final class ModelBenchmark {
             lines = new ArrayList<>(lines);
             lines.addAll(profile.figures(s.prefix(), s.steps(), mean, opProfileTop, pc, out));
         }
-        if (live[0] != null) {
+        if (live != null) {
             Map<String, Object> lc = s.config();
-            lc.put("peak_after_op", live[0].peakOp());
-            lc.put("largest_groups", live[0].groups().stream().limit(liveProfileTop).map(Object::toString).toList());
-            BenchLine l = new BenchLine(s.prefix() + ".live_intermediates_peak", live[0].peakBytes() / 1048576.0, "MiB", lc);
+            lc.put("peak_after_op", live.peakOp());
+            lc.put("largest_groups", live.groups().stream().limit(liveProfileTop).map(Object::toString).toList());
+            BenchLine l = new BenchLine(s.prefix() + ".live_intermediates_peak", live.peakBytes() / 1048576.0, "MiB", lc);
             out.accept(l);
             lines = new ArrayList<>(lines);
             lines.add(l);

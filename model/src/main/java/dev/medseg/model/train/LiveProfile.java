@@ -32,6 +32,9 @@ public final class LiveProfile {
         }
     }
 
+    /** What a group's arrays share. */
+    private record Kind(String producer, List<String> readers) {}
+
     private long peakBytes;
     private String peakOp = "";
     private List<Group> peakGroups = List.of();
@@ -54,7 +57,7 @@ public final class LiveProfile {
         peakBytes = total;
         peakOp = op.getName();
         seen.clear();
-        Map<String, long[]> by = new HashMap<>();
+        Map<Kind, long[]> by = new HashMap<>();
         for (var e : live.entrySet()) {
             long b = bytesIfNew(e.getValue(), seen, ownerOf);
             if (b == 0) continue;
@@ -62,15 +65,12 @@ public final class LiveProfile {
             String producer = v == null || v.getOutputOfOp() == null ? "?" : opType(sd, v.getOutputOfOp());
             Set<String> readers = new TreeSet<>();
             if (v != null && v.getInputsForOp() != null) for (String r : v.getInputsForOp()) readers.add(opType(sd, r));
-            long[] c = by.computeIfAbsent(producer + "\u0000" + String.join(",", readers), k -> new long[2]);
+            long[] c = by.computeIfAbsent(new Kind(producer, List.copyOf(readers)), k -> new long[2]);
             c[0] += b;
             c[1]++;
         }
         List<Group> groups = new ArrayList<>();
-        by.forEach((k, c) -> {
-            String[] parts = k.split("\u0000", -1);
-            groups.add(new Group(parts[0], parts[1].isEmpty() ? List.of() : List.of(parts[1].split(",")), c[0], (int) c[1]));
-        });
+        by.forEach((k, c) -> groups.add(new Group(k.producer(), k.readers(), c[0], (int) c[1])));
         groups.sort(Comparator.comparingLong(Group::bytes).reversed());
         peakGroups = List.copyOf(groups);
     }
