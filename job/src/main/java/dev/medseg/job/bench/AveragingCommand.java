@@ -37,6 +37,10 @@ public final class AveragingCommand implements Callable<Integer> {
     int warmup;
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (momentum, 1 slot) or adam (2 slots) (default ${DEFAULT-VALUE}).")
     String optimizer;
+    @Option(names = "--local-optimizer-state", description = "Workers keep their optimizer slots between rounds "
+            + "(train.averageOptimizerState=false): rounds move the parameters only; the last round (the final "
+            + "checkpoint) brings the slots back.")
+    boolean localSlots;
     @Option(names = "--workers", defaultValue = "1,2", split = ",", paramLabel = "N",
             description = "Worker counts, ascending; the first is the scaling base (default ${DEFAULT-VALUE}).")
     List<Integer> workers;
@@ -69,7 +73,7 @@ public final class AveragingCommand implements Callable<Integer> {
             var memory = new AveragingSettings.Memory(orDefault(driverHeapGb, 8, 1), orDefault(executorHeapGb, 6, 1),
                     orDefault(executorOffHeapGb, 8, 1));
             return new AveragingSettings(models.get(0), tiny, orDefault(size, 256, 64), classes, batch, averagingFrequency,
-                    rounds, warmup, optimizer, workers, memory, orDefault(timeoutMinutes, 120, 15));
+                    rounds, warmup, optimizer, localSlots, workers, memory, orDefault(timeoutMinutes, 120, 15));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

@@ -21,12 +21,15 @@ import java.util.Map;
  * @param rounds             averaging rounds per run, warm-up included
  * @param warmup             first rounds left out of the figures (graph building, JIT)
  * @param optimizer          {@code sgd} (momentum: 1 slot) or {@code adam} (2 slots)
+ * @param localSlots         workers keep their optimizer slots ({@code train.averageOptimizerState=false}): rounds move
+ *                           parameters only, except the last (the final checkpoint brings the slots back)
  * @param workers            worker counts to run, one cluster each, ascending; the first is the scaling base
  * @param memory             heap and off-heap limits of the driver and the executors
  * @param timeoutMinutes     a train run that takes longer is killed
  */
 public record AveragingSettings(BenchModel model, boolean tiny, int size, int classes, int batchPerWorker,
-                                int averagingFrequency, int rounds, int warmup, String optimizer, List<Integer> workers,
+                                int averagingFrequency, int rounds, int warmup, String optimizer, boolean localSlots,
+                                List<Integer> workers,
                                 Memory memory, int timeoutMinutes) {
 
     /**
@@ -109,7 +112,7 @@ public record AveragingSettings(BenchModel model, boolean tiny, int size, int cl
                 // every epoch has >= 1 step, so this many epochs always last the rounds
                 "train.epochs=" + rounds * averagingFrequency,
                 "train.optimizer.name=" + optimizer, "train.valSplit=\"\"", "train.validateEvery=0",
-                "train.checkpointEvery=0", "train.keepCheckpoints=1"));
+                "train.checkpointEvery=0", "train.keepCheckpoints=1", "train.averageOptimizerState=" + !localSlots));
         return o;
     }
 
@@ -122,6 +125,7 @@ public record AveragingSettings(BenchModel model, boolean tiny, int size, int cl
         m.put("batch_per_worker", batchPerWorker);
         m.put("averaging_frequency", averagingFrequency);
         m.put("optimizer", optimizer);
+        m.put("optimizer_state", localSlots ? "local (averaged in the last round only)" : "averaged every round");
         m.put("rounds", rounds);
         m.put("warmup_rounds", warmup);
         m.put("executor_cores", 1);

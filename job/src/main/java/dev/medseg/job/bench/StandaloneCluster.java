@@ -51,7 +51,7 @@ public final class StandaloneCluster implements AutoCloseable {
         StandaloneCluster c = new StandaloneCluster(dir, build, workers, memory);
         Runtime.getRuntime().addShutdownHook(c.shutdownHook);
         try {
-            Files.createDirectories(c.logs());
+            Files.createDirectories(c.logs().resolve("events"));
             Path home = Files.createDirectories(dir.resolve("spark-home/jars")).getParent();
             c.env.put("SPARK_HOME", home.toString());
             c.env.put("SPARK_LOCAL_IP", "127.0.0.1");
@@ -111,18 +111,22 @@ public final class StandaloneCluster implements AutoCloseable {
      */
     public List<String> submitCommand(List<String> medsegArgs) {
         String flags = String.join(" ", build.flags());
-        List<String> cmd = build.java(List.of("-Xmx" + memory.driverHeapGb() + "g", "-Dorg.bytedeco.javacpp.maxbytes=2G"),
+        // GC logs of the driver and of each executor (by pid) beside the other logs: where a round's pauses go
+        String gcLog = "-Xlog:gc:file=" + logs().resolve("gc-%p.log");
+        List<String> cmd = build.java(List.of("-Xmx" + memory.driverHeapGb() + "g", "-Dorg.bytedeco.javacpp.maxbytes=2G", gcLog),
                 "org.apache.spark.deploy.SparkSubmit");
         cmd.addAll(List.of("--master", "spark://127.0.0.1:" + masterPort, "--deploy-mode", "client",
                 "--class", "dev.medseg.job.cli.Medseg"));
         for (String kv : List.of("spark.executor.extraClassPath=" + build.lib() + "/*",
-                "spark.executor.extraJavaOptions=" + flags + " " + memory.executorJavaCpp(),
+                "spark.executor.extraJavaOptions=" + flags + " " + memory.executorJavaCpp() + " " + gcLog,
                 "spark.driver.extraJavaOptions=" + flags,
                 "spark.executor.memory=" + memory.executorHeapGb() + "g", "spark.executor.cores=1", "spark.task.cpus=1",
                 "spark.executorEnv.OMP_NUM_THREADS=1", "spark.cores.max=" + workers,
                 "spark.scheduler.minRegisteredResourcesRatio=1.0", "spark.scheduler.maxRegisteredResourcesWaitingTime=300s",
                 "spark.driver.maxResultSize=16g", "spark.ui.enabled=false", "spark.ui.showConsoleProgress=false",
-                "spark.network.timeout=600s", "spark.executor.heartbeatInterval=20s")) {
+                "spark.network.timeout=600s", "spark.executor.heartbeatInterval=20s",
+                // Spark's own timings of every task (result serialization, result fetch, GC) for a closer look
+                "spark.eventLog.enabled=true", "spark.eventLog.dir=" + logs().resolve("events").toUri())) {
             cmd.add("--conf");
             cmd.add(kv);
         }

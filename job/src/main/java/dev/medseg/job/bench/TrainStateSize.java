@@ -35,6 +35,11 @@ public record TrainStateSize(long params, int slots, long buffers) {
         return params * (1 + slots) + buffers;
     }
 
+    /** The state a round moves when workers keep their optimizer slots: parameters and buffers only. */
+    public TrainStateSize withoutSlots() {
+        return new TrainStateSize(params, 0, buffers);
+    }
+
     /** The broadcast {@code TrainState}: float values (Java serialization writes float[] as 4 bytes each). */
     public long broadcastBytes() {
         return 4 * values();

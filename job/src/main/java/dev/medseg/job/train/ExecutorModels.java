@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -38,22 +39,46 @@ public final class ExecutorModels {
     private static String currentKey;
     private static Map<String, INDArray> frozen;
     private static final ConcurrentLinkedDeque<SegmentationTrainer> trainers = new ConcurrentLinkedDeque<>();
+    private static final Map<SegmentationTrainer, SlotOwner> slotOwners = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private static final ConcurrentLinkedDeque<Graph> evalGraphs = new ConcurrentLinkedDeque<>();
     private static final Map<String, ModelConfig> configs = new ConcurrentHashMap<>();
 
     private ExecutorModels() {}
 
-    /** Runs {@code work} with a training graph of this run (built on first use), returning it to the pool after. */
-    public static <T> T withTrainer(RunSpec spec, Function<SegmentationTrainer, T> work) {
+    /**
+     * Runs {@code work} for worker {@code worker}'s round starting at step {@code step} with a training graph of this
+     * run from the pool (built if none is free), returning it to the pool after. It prefers the graph that ended this
+     * worker's previous round, whose optimizer slots are this worker's: {@code work} is told whether it got it.
+     */
+    public static <T> T withTrainerOf(RunSpec spec, int worker, long step, BiFunction<SegmentationTrainer, Boolean, T> work) {
         ExecutorDevice.bind();
         activate(spec);
-        SegmentationTrainer t = trainers.poll();
+        SlotOwner wanted = new SlotOwner(worker, step);
+        SegmentationTrainer t = take(c -> wanted.equals(slotOwners.get(c)));
+        boolean owns = t != null;
+        // Else one no worker of this round still needs (untagged, or tagged at another step), else any, else a new one.
+        if (t == null) t = take(c -> slotOwners.get(c) == null || slotOwners.get(c).step() != step);
+        if (t == null) t = trainers.poll();
         if (t == null) t = build(spec);
+        slotOwners.remove(t); // from here on its slots are this task's, whatever happens to it
         try {
-            return work.apply(t);
+            T result = work.apply(t, owns);
+            slotOwners.put(t, new SlotOwner(worker, t.steps()));
+            return result;
         } finally {
             trainers.push(t);
         }
+    }
+
+    /** Whose optimizer slots a pooled trainer holds: the worker's whose round it last ended, and at which step. */
+    private record SlotOwner(int worker, long step) {}
+
+    /** Removes and returns a pooled trainer that {@code pick} accepts, or null. */
+    private static SegmentationTrainer take(java.util.function.Predicate<SegmentationTrainer> pick) {
+        for (SegmentationTrainer c : trainers) {
+            if (pick.test(c) && trainers.removeFirstOccurrence(c)) return c;
+        }
+        return null;
     }
 
     /**
@@ -105,6 +130,7 @@ public final class ExecutorModels {
         synchronized (LOCK) {
             if (spec.cacheKey().equals(currentKey)) return;
             trainers.clear();
+            slotOwners.clear();
             evalGraphs.clear();
             configs.clear();
             frozen = null;

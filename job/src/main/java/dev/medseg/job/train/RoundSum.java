@@ -27,6 +27,7 @@ public final class RoundSum implements Serializable {
     private long images;
     private double computeSeconds;
     private double maxComputeSeconds;
+    private int slotRestarts;
 
     /** Adds one worker's result. */
     public RoundSum add(WorkerSteps.Result r) {
@@ -45,6 +46,7 @@ public final class RoundSum implements Serializable {
         images += r.images();
         computeSeconds += r.computeSeconds();
         maxComputeSeconds = Math.max(maxComputeSeconds, r.computeSeconds());
+        if (r.slotsRestarted()) slotRestarts++;
         return this;
     }
 
@@ -57,6 +59,7 @@ public final class RoundSum implements Serializable {
         if (o.single != null) {
             addState(o.single);
         } else {
+            requireSlots(o.slots.length);
             addInto(params, o.params);
             for (int k = 0; k < slots.length; k++) addInto(slots[k], o.slots[k]);
             addInto(buffers, o.buffers);
@@ -67,6 +70,7 @@ public final class RoundSum implements Serializable {
         images += o.images;
         computeSeconds += o.computeSeconds;
         maxComputeSeconds = Math.max(maxComputeSeconds, o.maxComputeSeconds);
+        slotRestarts += o.slotRestarts;
         return this;
     }
 
@@ -86,9 +90,17 @@ public final class RoundSum implements Serializable {
     /** The slowest worker's compute time: the round's critical path. */
     public double maxComputeSeconds() { return maxComputeSeconds; }
     public double totalComputeSeconds() { return computeSeconds; }
+    /** Workers that had to restart their optimizer slots from zero this round (their task ran away from them). */
+    public int slotRestarts() { return slotRestarts; }
 
     private void requireStep(long other) {
         if (other != step) throw new IllegalStateException("workers ended at different steps: " + step + " and " + other);
+    }
+
+    private void requireSlots(int other) {
+        if (other != slots.length) {
+            throw new IllegalStateException("workers returned " + slots.length + " and " + other + " optimizer slots");
+        }
     }
 
     /** Turns a one-worker sum into the double arrays (a no-op once widened). */
@@ -104,6 +116,7 @@ public final class RoundSum implements Serializable {
 
     /** Adds one worker's float state into the (widened) double sums. */
     private void addState(TrainState s) {
+        requireSlots(s.slots().length);
         addInto(params, s.params());
         for (int k = 0; k < slots.length; k++) addInto(slots[k], s.slots()[k]);
         addInto(buffers, s.buffers());

@@ -126,7 +126,10 @@ public final class TrainJob {
         }
         // Build (or load) the model on an executor: that is where the frozen block lives.
         Init init = initialise(jsc, spec, ts);
+        // Only the layouts are kept: the initial state is as large as the model and the loop replaces it.
+        ParamLayout paramLayout = init.params(), bufferLayout = init.buffers();
         TrainState state = init.state();
+        init = null;
         int firstRound = 0;
         double best = Double.NEGATIVE_INFINITY;
         Validation.Scores bestScores = null;
@@ -136,11 +139,11 @@ public final class TrainJob {
             List<Integer> rounds = run.checkpointRounds();
             if (rounds.isEmpty()) throw new UserError("--resume: " + run.location() + " has no complete checkpoint yet");
             int last = rounds.get(rounds.size() - 1);
-            ModelCheckpoint.Contents c = run.readCheckpoint(RunDirectory.roundName(last), init.params(), init.buffers());
+            ModelCheckpoint.Contents c = run.readCheckpoint(RunDirectory.roundName(last), paramLayout, bufferLayout);
             state = c.state();
             firstRound = last + 1;
             best = Double.parseDouble(c.metadata().getOrDefault("best_metric", "-Infinity"));
-            bestScores = bestScoresOf(init);
+            bestScores = bestScoresOf(paramLayout, bufferLayout);
             started = originalStart(runId).orElse(started);
             dropRoundsAfter(runId, last);
             progress.accept("train: resuming after round " + last + " (step " + state.step() + ")");
@@ -159,7 +162,8 @@ public final class TrainJob {
                 long first = (long) round * ts.averagingFrequency();
                 jsc.setJobDescription(String.format("medseg train: round %d/%d (steps %d-%d)", round + 1, totalRounds,
                         first, Math.min(totalIters, first + ts.averagingFrequency()) - 1));
-                RoundSum sum = trainRound(train, current, spec, plan, first, ts.averagingFrequency());
+                boolean gather = ts.gathersSlots(round, totalRounds, val != null);
+                RoundSum sum = trainRound(train, current, spec, plan, first, ts.averagingFrequency(), gather);
                 state = sum.average();
                 current.destroy();
                 current = null;
@@ -174,23 +178,22 @@ public final class TrainJob {
                 appendRound(new TrainRound(runId, round, epoch, iteration, lastLoss, plan.lr(first),
                         sum.images() / wall, sum.maxComputeSeconds(), Math.max(0, wall - sum.maxComputeSeconds()), sum.workers()));
 
-                boolean lastRound = round == totalRounds - 1;
                 Validation.Scores scores = null;
-                if (val != null && (lastRound || (ts.validateEvery() > 0 && (round + 1) % ts.validateEvery() == 0))) {
+                if (val != null && ts.validatesAfter(round, totalRounds)) {
                     jsc.setJobDescription("medseg train: validation after round " + (round + 1));
                     Broadcast<TrainState> b = jsc.broadcast(state);
-                    scores = Validation.run(val, b, spec, init.params(), init.buffers(), model.numClasses());
+                    scores = Validation.run(val, b, spec, paramLayout, bufferLayout, model.numClasses());
                     b.destroy();
                     double m = scores.metric(ts.bestMetric());
                     if (Double.isFinite(m) && m > best) {
                         best = m;
                         bestScores = scores;
-                        run.writeCheckpoint(RunDirectory.BEST, init.params(), init.buffers(), state,
+                        writeCheckpoint(ts, RunDirectory.BEST, paramLayout, bufferLayout, state,
                                 metadata(round, epoch, best, scores));
                     }
                 }
-                if (lastRound || (ts.checkpointEvery() > 0 && (round + 1) % ts.checkpointEvery() == 0)) {
-                    run.writeCheckpoint(RunDirectory.roundName(round), init.params(), init.buffers(), state,
+                if (ts.checkpointsAfter(round, totalRounds)) {
+                    writeCheckpoint(ts, RunDirectory.roundName(round), paramLayout, bufferLayout, state,
                             metadata(round, epoch, best, scores));
                     run.prune(ts.keepCheckpoints());
                 }
@@ -198,13 +201,15 @@ public final class TrainJob {
                 int doneRounds = round - firstRound + 1;
                 double eta = elapsed / doneRounds * (totalRounds - round - 1);
                 progress.accept(String.format("round %d/%d  epoch %d/%d  step %d  loss %.4f  lr %.3g  %.2f img/s  "
-                                + "compute %.1fs comm %.1fs%s  ETA %s", round + 1, totalRounds, epoch + 1, ts.epochs(),
+                                + "compute %.1fs comm %.1fs%s%s  ETA %s", round + 1, totalRounds, epoch + 1, ts.epochs(),
                         iteration, lastLoss, plan.lr(first), sum.images() / wall, sum.maxComputeSeconds(),
                         Math.max(0, wall - sum.maxComputeSeconds()),
                         scores == null ? "" : String.format("  val %s %.4f", ts.bestMetric(), scores.metric(ts.bestMetric())),
+                        sum.slotRestarts() == 0 ? "" : String.format("  optimizer state restarted from zero on %d worker(s)"
+                                + " (their tasks ran where their slots were not)", sum.slotRestarts()),
                         duration(eta)));
             }
-            run.writeCheckpoint(RunDirectory.FINAL, init.params(), init.buffers(), state,
+            writeCheckpoint(ts, RunDirectory.FINAL, paramLayout, bufferLayout, state,
                     metadata(totalRounds - 1, plan.epochOf(Math.max(0, state.step() - 1)), best, bestScores));
             writeRun(runId, dataset, model, configText, started, Instant.now(), "succeeded");
             return new Outcome(runId, totalRounds, state.step(), state, lastLoss, bestScores, run.location());
@@ -218,16 +223,29 @@ public final class TrainJob {
         }
     }
 
-    /** One round: every worker trains on its partition from the broadcast state; the results are summed. */
+    /** Writes a checkpoint of a whole state: one without the optimizer slots is a bug in choosing gather rounds. */
+    private void writeCheckpoint(TrainSettings ts, String name, ParamLayout paramLayout, ParamLayout bufferLayout,
+                                 TrainState state, Map<String, String> metadata) {
+        if (state.slots().length != ts.optimizer().slots()) {
+            throw new IllegalStateException("checkpoint " + name + " of a state with " + state.slots().length
+                    + " optimizer slots, the optimizer keeps " + ts.optimizer().slots());
+        }
+        run.writeCheckpoint(name, paramLayout, bufferLayout, state, metadata);
+    }
+
+    /**
+     * One round: every worker trains on its partition from the broadcast state; the results are summed. With
+     * {@code gatherSlots} false the workers send back no optimizer slots (they keep their own for the next round).
+     */
     static RoundSum trainRound(JavaRDD<SliceSample> train, Broadcast<TrainState> state, RunSpec spec,
-                               WorkerSteps.Plan plan, long first, int steps) {
+                               WorkerSteps.Plan plan, long first, int steps, boolean gatherSlots) {
         JavaRDD<WorkerSteps.Result> results = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) -> {
             List<SliceSample> samples = new ArrayList<>();
             it.forEachRemaining(samples::add);
             samples.sort(java.util.Comparator.comparing(SliceSample::key));
             TestHooks.maybeFail(worker, first);
-            WorkerSteps.Result r = ExecutorModels.withTrainer(spec,
-                    t -> WorkerSteps.run(t, state.value(), samples, worker, plan, first, steps));
+            WorkerSteps.Result r = ExecutorModels.withTrainerOf(spec, worker, first,
+                    (t, ownsSlots) -> WorkerSteps.run(t, state.value(), ownsSlots, samples, worker, plan, first, steps, gatherSlots));
             return Collections.singletonList(r).iterator();
         }, true);
         try {
@@ -280,9 +298,9 @@ public final class TrainJob {
     }
 
     /** The validation scores recorded in best.safetensors, if there is one (a resumed run keeps reporting them). */
-    private Validation.Scores bestScoresOf(Init init) {
+    private Validation.Scores bestScoresOf(ParamLayout paramLayout, ParamLayout bufferLayout) {
         if (!run.hasCheckpoint(RunDirectory.BEST)) return null;
-        Map<String, String> m = run.readCheckpoint(RunDirectory.BEST, init.params(), init.buffers()).metadata();
+        Map<String, String> m = run.readCheckpoint(RunDirectory.BEST, paramLayout, bufferLayout).metadata();
         if (!m.containsKey("val_dice")) return null;
         return new Validation.Scores(Double.parseDouble(m.get("val_dice")), Double.parseDouble(m.getOrDefault("val_iou", "NaN")),
                 new double[0]);
@@ -299,17 +317,26 @@ public final class TrainJob {
         return !location.contains(":/") || location.startsWith("file:");
     }
 
-    /** Keys a resumed run may change: they do not alter the training trajectory. */
+    /**
+     * Keys a resumed run may change: they do not alter the training trajectory. Except that, when workers keep their
+     * own optimizer slots, the validation and checkpoint rounds are the rounds that average them.
+     */
     static final List<String> OPERATIONAL = List.of("train.maxRounds", "train.validateEvery", "train.checkpointEvery",
             "train.keepCheckpoints");
 
     static boolean sameRecipe(Config a, Config b) {
         Config x = a, y = b;
+        boolean localSlots = keepsLocalSlots(a) || keepsLocalSlots(b);
         for (String k : OPERATIONAL) {
+            if (localSlots && (k.equals("train.validateEvery") || k.equals("train.checkpointEvery"))) continue;
             x = x.withoutPath(k);
             y = y.withoutPath(k);
         }
         return x.root().unwrapped().equals(y.root().unwrapped());
+    }
+
+    private static boolean keepsLocalSlots(Config c) {
+        return c.hasPath("train.averageOptimizerState") && !c.getBoolean("train.averageOptimizerState");
     }
 
     private static boolean hasSplit(Dataset<Row> table, String dataset, String split) {

@@ -14,7 +14,8 @@ import java.io.Serializable;
 public record TrainSettings(String dataset, String trainSplit, String valSplit, SegmentationLoss loss,
                             String optimizerName, double lr, double momentum, double weightDecay, double beta1,
                             double beta2, double eps, String scheduleName, double power, double minLr, int epochs,
-                            int workers, int batchSizePerWorker, int averagingFrequency, Augmentation.Kind augment,
+                            int workers, int batchSizePerWorker, int averagingFrequency, boolean averageOptimizerState,
+                            Augmentation.Kind augment,
                             int validateEvery, int checkpointEvery, int keepCheckpoints, String bestMetric,
                             int maxRounds, String init, long seed) implements Serializable {
 
@@ -43,6 +44,7 @@ public record TrainSettings(String dataset, String trainSplit, String valSplit, 
                 s.intIn("train.workers", 1, 4096),
                 s.intIn("train.batchSizePerWorker", 1, 4096),
                 s.intIn("train.averagingFrequency", 1, 1_000_000),
+                s.bool("train.averageOptimizerState"),
                 Augmentation.Kind.parse(s.oneOf("train.augment", "transunet", "flips", "none")),
                 s.intIn("train.validateEvery", 0, Integer.MAX_VALUE),
                 s.intIn("train.checkpointEvery", 0, Integer.MAX_VALUE),
@@ -51,6 +53,27 @@ public record TrainSettings(String dataset, String trainSplit, String valSplit, 
                 s.intIn("train.maxRounds", 0, Integer.MAX_VALUE),
                 s.string("train.init").trim(),
                 s.longValue("seed"));
+    }
+
+    /** Whether a checkpoint is written after round {@code round} (0-based) of {@code totalRounds}. */
+    public boolean checkpointsAfter(int round, int totalRounds) {
+        return round == totalRounds - 1 || (checkpointEvery > 0 && (round + 1) % checkpointEvery == 0);
+    }
+
+    /** Whether the model is validated after round {@code round}, when the run has a validation split. */
+    public boolean validatesAfter(int round, int totalRounds) {
+        return round == totalRounds - 1 || (validateEvery > 0 && (round + 1) % validateEvery == 0);
+    }
+
+    /**
+     * Whether round {@code round} brings the workers' optimizer slots back to be averaged: every round when
+     * {@link #averageOptimizerState}; otherwise only rounds after which a checkpoint may be written (round
+     * checkpoints, and validations, which may write best.safetensors), so every checkpoint holds averaged slots
+     * and a resumed run goes on exactly as an uninterrupted one.
+     */
+    public boolean gathersSlots(int round, int totalRounds, boolean validates) {
+        return averageOptimizerState || checkpointsAfter(round, totalRounds)
+                || (validates && validatesAfter(round, totalRounds));
     }
 
     /** The optimizer with PyTorch's semantics. */

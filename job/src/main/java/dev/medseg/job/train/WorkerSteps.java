@@ -16,9 +16,16 @@ import java.util.SplittableRandom;
 public final class WorkerSteps {
     private WorkerSteps() {}
 
-    /** A worker's result: its state after the steps and what the steps cost. */
-    public record Result(int worker, TrainState state, double lossSum, int steps, long images, double computeSeconds)
-            implements Serializable {}
+    /**
+     * A worker's result: its state after the steps (without optimizer slots when it keeps them) and what the steps
+     * cost; {@code slotsRestarted} when it had to start its optimizer slots from zero.
+     */
+    public record Result(int worker, TrainState state, double lossSum, int steps, long images, double computeSeconds,
+                         boolean slotsRestarted) implements Serializable {
+        public Result(int worker, TrainState state, double lossSum, int steps, long images, double computeSeconds) {
+            this(worker, state, lossSum, steps, images, computeSeconds, false);
+        }
+    }
 
     /** The global schedule of a run, the same on every worker. */
     public record Plan(long seed, int batchSize, long totalIterations, long iterationsPerEpoch, LrSchedule schedule,
@@ -34,12 +41,32 @@ public final class WorkerSteps {
 
     /**
      * Loads {@code start} into the trainer and trains iterations {@code first}, {@code first+1}, ... (at most
-     * {@code steps}, never past the plan's end) on {@code samples} (sorted by key).
+     * {@code steps}, never past the plan's end) on {@code samples} (sorted by key); returns the whole state.
      */
     public static Result run(SegmentationTrainer trainer, TrainState start, List<SliceSample> samples, int worker,
                              Plan plan, long first, int steps) {
+        return run(trainer, start, false, samples, worker, plan, first, steps, true);
+    }
+
+    /**
+     * As {@link #run(SegmentationTrainer, TrainState, List, int, Plan, long, int)}, for a worker that may keep its
+     * optimizer slots between rounds. A {@code start} without slots leaves the trainer's own, which must be this
+     * worker's from the end of its previous round ({@code ownsSlots}); if they are not, the slots restart from zero
+     * and the result says so. {@code returnSlots} false sends the state back without them.
+     */
+    public static Result run(SegmentationTrainer trainer, TrainState start, boolean ownsSlots, List<SliceSample> samples,
+                             int worker, Plan plan, long first, int steps, boolean returnSlots) {
         long t0 = System.nanoTime();
-        trainer.load(start);
+        boolean restarted = false;
+        if (start.slots().length == 0 && trainer.slotCount() > 0) {
+            trainer.loadKeepingSlots(start);
+            if (!ownsSlots) {
+                trainer.resetSlots();
+                restarted = true;
+            }
+        } else {
+            trainer.load(start);
+        }
         int b = plan.batchSize();
         int c = trainer.model().inChannels(), s = trainer.model().imageSize();
         int imageLen = c * s * s, labelLen = s * s;
@@ -60,6 +87,7 @@ public final class WorkerSteps {
             lossSum += trainer.step(images, labels, plan.lr(it), Seeds.mix(plan.seed(), 0xD50, worker, it)).loss();
             done++;
         }
-        return new Result(worker, trainer.state(), lossSum, done, (long) done * b, (System.nanoTime() - t0) / 1e9);
+        TrainState end = returnSlots ? trainer.state() : trainer.stateWithoutSlots();
+        return new Result(worker, end, lossSum, done, (long) done * b, (System.nanoTime() - t0) / 1e9, restarted);
     }
 }

@@ -90,6 +90,10 @@ class AveragingFiguresTest {
         assertEquals(8 * 842_596_808L + 2 * 1_685_193_616L, eight.aggregationBytes());
         assertEquals(2 * 1_685_193_616L, eight.driverInboundBytes());
         assertEquals(List.of(8, 2), eight.config().get("tree_levels"));
+        // workers keeping their momentum: parameters and buffers only, 4 x (105,323,161 + 2,880)
+        var local = new RoundTraffic(size.withoutSlots(), 2);
+        assertEquals(2 * 421_304_164L, local.broadcastBytes());
+        assertEquals(4 * 421_304_164L, local.totalBytes());
     }
 
     @Test

@@ -38,6 +38,8 @@ class AveragingSettingsTest {
                 s.rounds(), s.warmup()));
         assertEquals("sgd", s.optimizer());
         assertEquals(1, s.optimizerSlots());
+        assertFalse(s.localSlots(), "the optimizer state is averaged unless asked");
+        assertTrue(parse("--local-optimizer-state").localSlots());
         assertEquals(List.of(1, 2), s.workers());
         assertEquals(new AveragingSettings.Memory(8, 6, 8), s.memory());
         assertEquals("-Dorg.bytedeco.javacpp.maxbytes=8G -Dorg.bytedeco.javacpp.maxphysicalbytes=15G",
@@ -82,7 +84,8 @@ class AveragingSettingsTest {
 
     @Test
     void trainOverridesLoadAsTheBenchmarkedModelWithTheRoundRecipe() {
-        for (AveragingSettings s : List.of(parse(), parse("--model", "llm-transunet", "--optimizer", "adam"), parse("--tiny"))) {
+        for (AveragingSettings s : List.of(parse(), parse("--model", "llm-transunet", "--optimizer", "adam"), parse("--tiny"),
+                parse("--local-optimizer-state"))) {
             var config = ConfigLoader.load(Optional.empty(), s.trainOverrides(2));
             RunSpec spec = RunSpec.of(config);
             assertEquals(s.modelConfig(), spec.model(), "the submitted config must train the benchmarked model");
@@ -94,6 +97,7 @@ class AveragingSettingsTest {
             assertEquals(0, spec.train().validateEvery());
             assertEquals(0, spec.train().checkpointEvery(), "checkpoints only at the end");
             assertEquals(s.optimizerSlots(), spec.train().optimizer().slots());
+            assertEquals(!s.localSlots(), spec.train().averageOptimizerState());
             assertTrue(config.getInt("train.epochs") >= 3 * 5, "epochs must outlast the rounds");
         }
     }

@@ -138,6 +138,101 @@ class TrainJobTest {
     }
 
     @Test
+    void workersKeepingTheirOptimizerSlotsTrainAsPlainTrainingWithOneWorker() {
+        // Adam (two slots), checkpoints every 3 rounds: rounds 1, 2, 4 and 5 of 6 move parameters only. Had a worker
+        // lost its moments between rounds, the result would differ from plain training.
+        Config c = config("train.workers=1", "train.averageOptimizerState=false", "train.checkpointEvery=3",
+                "train.validateEvery=0");
+        List<String> lines = new ArrayList<>();
+        TrainJob.Outcome o = new TrainJob(spark, c, data.toString(), dir.resolve("local-one").toString(), lines::add).run(false);
+        RunSpec spec = RunSpec.of(c);
+        TrainSettings ts = spec.train();
+        var trainer = new SegmentationTrainer(spec.model(), ts.loss(), ts.optimizer(), 2, ts.seed(), null);
+        var plan = new WorkerSteps.Plan(ts.seed(), 2, 12, 6, ts.schedule(12, 2), ts.augment());
+        TrainState s = trainer.state();
+        for (long first = 0; first < 12; first += 2) s = WorkerSteps.run(trainer, s, sortedSamples(), 0, plan, first, 2).state();
+        assertTrue(s.sameAs(o.state()), "max diff " + s.maxParamDifference(o.state()));
+        assertEquals(2, o.state().slots().length, "the last round brings the slots back");
+        assertTrue(lines.stream().noneMatch(l -> l.contains("restarted")), String.join("\n", lines));
+    }
+
+    @Test
+    void workersKeepingTheirOptimizerSlotsAverageThemOnlyInCheckpointRounds() {
+        Config c = config("train.workers=2", "train.averageOptimizerState=false", "train.maxRounds=3",
+                "train.checkpointEvery=2", "train.validateEvery=0", "train.valSplit=\"\"");
+        TrainJob.Outcome o = train(c, dir.resolve("local-two"), false);
+        assertEquals(6, o.iterations());
+
+        // By hand: round 0 starts everyone from the initial state; rounds 1 (a checkpoint) and 2 (the last) bring
+        // the slots back, so round 2 starts from averaged slots; round 1 starts from each worker's own.
+        RunSpec spec = RunSpec.of(c);
+        TrainSettings ts = spec.train();
+        var plan = new WorkerSteps.Plan(ts.seed(), 2, 6, 3, ts.schedule(6, 2), ts.augment());
+        List<SliceSample> sorted = sortedSamples();
+        List<List<SliceSample>> shares = List.of(new ArrayList<>(), new ArrayList<>());
+        for (int i = 0; i < sorted.size(); i++) shares.get(i % 2).add(sorted.get(i));
+        TrainState init = new SegmentationTrainer(spec.model(), ts.loss(), ts.optimizer(), 2, ts.seed(), null).state();
+        TrainState local = byHand(spec, plan, shares, init, new boolean[]{false, true, true});
+        assertTrue(local.sameAs(o.state()), "max diff " + local.maxParamDifference(o.state()));
+        TrainState averaged = byHand(spec, plan, shares, init, new boolean[]{true, true, true});
+        assertTrue(averaged.maxParamDifference(o.state()) > 0, "averaging the slots every round must give another result");
+    }
+
+    /** Rounds of two steps on two workers with their own trainers; {@code gather[r]}: round r averages the slots. */
+    private static TrainState byHand(RunSpec spec, WorkerSteps.Plan plan, List<List<SliceSample>> shares, TrainState start,
+                                     boolean[] gather) {
+        TrainSettings ts = spec.train();
+        List<SegmentationTrainer> workers = new ArrayList<>();
+        for (int w = 0; w < shares.size(); w++) {
+            workers.add(new SegmentationTrainer(spec.model(), ts.loss(), ts.optimizer(), 2, ts.seed(), null));
+        }
+        TrainState s = start;
+        for (int r = 0; r < gather.length; r++) {
+            RoundSum sum = new RoundSum();
+            for (int w = 0; w < workers.size(); w++) {
+                sum.add(WorkerSteps.run(workers.get(w), s, true, shares.get(w), w, plan, 2L * r, 2, gather[r]));
+            }
+            assertEquals(0, sum.slotRestarts());
+            s = sum.average();
+        }
+        return s;
+    }
+
+    @Test
+    void checkpointRoundsArePartOfTheRecipeOnlyWhenWorkersKeepTheirSlots() {
+        assertTrue(TrainJob.sameRecipe(config("train.checkpointEvery=1"), config("train.checkpointEvery=5", "train.maxRounds=2")));
+        assertFalse(TrainJob.sameRecipe(config("train.checkpointEvery=1"), config("train.optimizer.lr=0.1")));
+        String local = "train.averageOptimizerState=false";
+        assertTrue(TrainJob.sameRecipe(config(local, "train.maxRounds=2"), config(local)));
+        assertFalse(TrainJob.sameRecipe(config(local, "train.checkpointEvery=1"), config(local, "train.checkpointEvery=5")));
+        assertFalse(TrainJob.sameRecipe(config(local, "train.validateEvery=1"), config(local, "train.validateEvery=5")));
+    }
+
+    @Test
+    void aWorkerWithoutItsSlotsRestartsThemFromZeroAndSaysSo() {
+        RunSpec spec = RunSpec.of(config());
+        TrainSettings ts = spec.train();
+        var plan = new WorkerSteps.Plan(ts.seed(), 2, 12, 6, ts.schedule(12, 2), ts.augment());
+        var trainer = new SegmentationTrainer(spec.model(), ts.loss(), ts.optimizer(), 2, ts.seed(), null);
+        TrainState afterOne = WorkerSteps.run(trainer, trainer.state(), sortedSamples(), 0, plan, 0, 2).state();
+        WorkerSteps.Result away = WorkerSteps.run(trainer, afterOne.withoutSlots(), false, sortedSamples(), 0, plan, 2, 2, true);
+        assertTrue(away.slotsRestarted());
+        TrainState zeroSlots = new TrainState(afterOne.step(), afterOne.params(),
+                new float[][]{new float[afterOne.params().length], new float[afterOne.params().length]}, afterOne.buffers());
+        WorkerSteps.Result fresh = WorkerSteps.run(trainer, zeroSlots, sortedSamples(), 0, plan, 2, 2);
+        assertFalse(fresh.slotsRestarted());
+        assertTrue(away.state().sameAs(fresh.state()), "a restart is a step from zero slots");
+        RoundSum sum = new RoundSum().add(away);
+        assertEquals(1, sum.slotRestarts());
+    }
+
+    private static List<SliceSample> sortedSamples() {
+        List<SliceSample> sorted = new ArrayList<>(trainSamples);
+        sorted.sort(Comparator.comparing(SliceSample::key));
+        return sorted;
+    }
+
+    @Test
     void aRetriedTaskGivesTheSameParameters() {
         Config c = config("train.workers=2", "train.maxRounds=2", "train.valSplit=\"\"");
         TrainJob.Outcome clean = train(c, dir.resolve("clean"), false);

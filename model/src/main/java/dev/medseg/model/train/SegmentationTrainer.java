@@ -133,20 +133,54 @@ public final class SegmentationTrainer {
         return new TrainState(step, flatParams.toFloatVector(), s, readBuffers());
     }
 
+    /**
+     * The current state without the optimizer slots (which are not copied out): what a worker that keeps its
+     * optimizer state to itself sends back. {@link #loadKeepingSlots} takes it.
+     */
+    public TrainState stateWithoutSlots() {
+        return new TrainState(step, flatParams.toFloatVector(), new float[0][], readBuffers());
+    }
+
+    /** How many optimizer vectors (each as long as the parameters) this trainer keeps: 0, 1 or 2. */
+    public int slotCount() {
+        return slots.length;
+    }
+
     /** Replaces the whole state (parameters, optimizer slots, buffers, step). */
     public void load(TrainState s) {
-        if (s.params().length != params.size()) {
-            throw new IllegalArgumentException("state has " + s.params().length + " parameters, the model " + params.size());
-        }
         if (s.slots().length != slots.length) {
             throw new IllegalArgumentException("state has " + s.slots().length + " optimizer slots, " + optimizer.id()
                     + " keeps " + slots.length);
+        }
+        loadParamsAndBuffers(s);
+        for (int i = 0; i < slots.length; i++) assignAndRelease(slots[i], s.slots()[i]);
+    }
+
+    /**
+     * Replaces parameters, buffers and step from a state that carries no optimizer slots, and leaves this trainer's
+     * slots as they are (they go on from where this trainer's last step left them).
+     */
+    public void loadKeepingSlots(TrainState s) {
+        if (s.slots().length != 0) {
+            throw new IllegalArgumentException("loadKeepingSlots takes a state without optimizer slots, this one has "
+                    + s.slots().length);
+        }
+        loadParamsAndBuffers(s);
+    }
+
+    /** Sets the optimizer slots to zero, as a new optimizer starts (momentum, Adam moments). */
+    public void resetSlots() {
+        for (INDArray a : slots) a.assign(0);
+    }
+
+    private void loadParamsAndBuffers(TrainState s) {
+        if (s.params().length != params.size()) {
+            throw new IllegalArgumentException("state has " + s.params().length + " parameters, the model " + params.size());
         }
         if (s.buffers().length != buffers.size()) {
             throw new IllegalArgumentException("state has " + s.buffers().length + " buffer values, the model " + buffers.size());
         }
         assignAndRelease(flatParams, s.params());
-        for (int i = 0; i < slots.length; i++) assignAndRelease(slots[i], s.slots()[i]);
         SameDiff sd = graph.sd();
         INDArray all = Nd4j.createFromArray(s.buffers());
         for (ParamLayout.Entry e : buffers.entries()) {

@@ -114,6 +114,11 @@ public record TrainState(long step, float[] params, float[][] slots, float[] buf
         }
     }
 
+    /** The same state without the optimizer slots (what a worker that keeps its slots exchanges); shares the arrays. */
+    public TrainState withoutSlots() {
+        return new TrainState(step, params, new float[0][], buffers);
+    }
+
     /** A deep copy. */
     public TrainState copy() {
         float[][] s = new float[slots.length][];

@@ -115,6 +115,43 @@ class SegmentationTrainerTest {
     }
 
     @Test
+    void aStateWithoutSlotsLeavesTheTrainersOwnOptimizerState() {
+        ModelConfig cfg = ModelConfig.testing(3, 32, false);
+        Optimizer adam = new Optimizer.Adam(0.9, 0.999, 1e-8, 1e-4);
+        var a = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, adam, 2, 7, null);
+        var rnd = new SplittableRandom(5);
+        Batch b1 = Batch.random(rnd, 2, 1, 32, 3), b2 = Batch.random(rnd, 2, 1, 32, 3);
+        a.step(b1.images, b1.labels, 1e-3, 1);
+        TrainState full = a.state();
+        TrainState bare = a.stateWithoutSlots();
+        assertEquals(2, a.slotCount());
+        assertEquals(0, bare.slots().length);
+        assertArrayEquals(full.params(), bare.params());
+        assertArrayEquals(full.buffers(), bare.buffers());
+        assertEquals(full.step(), bare.step());
+        var e = assertThrows(IllegalArgumentException.class, () -> a.load(bare));
+        assertTrue(e.getMessage().contains("0 optimizer slots"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> a.loadKeepingSlots(full));
+
+        // b has a's parameters but its own (zero) moments: after loadKeepingSlots it still has them, so its next step
+        // differs from a's; resetSlots on a gives a fresh optimizer's step, which b's equals.
+        var b = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, adam, 2, 99, null);
+        b.loadKeepingSlots(bare);
+        TrainState bLoaded = b.state();
+        assertArrayEquals(full.params(), bLoaded.params());
+        for (float[] s : bLoaded.slots()) for (float v : s) assertEquals(0f, v);
+        a.resetSlots();
+        a.step(b2.images, b2.labels, 1e-3, 2);
+        b.step(b2.images, b2.labels, 1e-3, 2);
+        assertTrue(a.state().sameAs(b.state()), "a reset optimizer must step like a new one");
+        var c = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, adam, 2, 7, null);
+        c.load(full);
+        c.loadKeepingSlots(bare); // parameters again; c's moments are full's, kept
+        c.step(b2.images, b2.labels, 1e-3, 2);
+        assertTrue(c.state().maxParamDifference(a.state()) > 0, "kept moments must change the step");
+    }
+
+    @Test
     void aTinyModelFitsABatch() {
         ModelConfig cfg = ModelConfig.testing(1, 32, true);
         var t = new SegmentationTrainer(cfg, SegmentationLoss.BCE_DICE, new Optimizer.Adam(0.9, 0.999, 1e-8, 0), 2, 3, null);
