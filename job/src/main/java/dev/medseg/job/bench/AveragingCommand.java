@@ -48,8 +48,8 @@ public final class AveragingCommand implements Callable<Integer> {
             + "double-precision sum and each worker result being fetched, deserialized and merged (default 8; 1 with --tiny).")
     Integer driverHeapGb;
     @Option(names = "--executor-heap-gb", description = "Executor heap (spark.executor.memory): the broadcast state "
-            + "(pieces and value), the worker's float result and Spark's two serialized copies of it; full "
-            + "TransUNet with SGD momentum needs ~4.2 GB of it at the end of a round (default 6; 1 with --tiny).")
+            + "(its pieces; the value until the graph has loaded it), the worker's float result and Spark's two serialized copies of it; full "
+            + "TransUNet with SGD momentum needs more than 4 GB of it in a round that returns the full state (default 6; 1 with --tiny).")
     Integer executorHeapGb;
     @Option(names = "--executor-offheap-gb", description = "Executor ND4J off-heap limit (javacpp maxbytes; maxphysicalbytes "
             + "= heap + this + 1): parameters, optimizer slots, activations (default 8; 1 with --tiny).")

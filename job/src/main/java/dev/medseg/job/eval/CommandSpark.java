@@ -18,8 +18,8 @@ public record CommandSpark(SparkSession spark, boolean owned) implements AutoClo
 
     /**
      * The settings a command's session gets where {@code conf} (spark-submit's, or the JVM's spark.* properties)
-     * has none: a local master, room for training's task results, larger and uncompressed broadcast pieces, task
-     * results fetched in memory, no console progress bar.
+     * has none: a local master, room for training's task results, larger and uncompressed broadcast pieces, no
+     * console progress bar.
      */
     static Map<String, String> defaults(SparkConf conf) {
         Map<String, String> d = new LinkedHashMap<>();
@@ -34,11 +34,9 @@ public record CommandSpark(SparkSession spark, boolean owned) implements AutoClo
         // fp32 weights do not compress (lz4 saved < 5% of the tiny model's state), but compressing costs the driver
         // ~0.5 s per GB every round and each executor as much to decompress.
         d.put("spark.broadcast.compress", "false");
-        // A worker's result bigger than this is fetched through a temporary file on the driver's disk, not in memory.
-        // Spark's 200m sends every full-size result (one worker's float state: 0.84 GB for TransUNet with momentum,
-        // 1.34 GB for LLM-TransUNet with Adam) through the disk; merged (double) sums of >= 8 workers still go there.
-        // Shuffle fetches obey it too; their blocks are far smaller.
-        d.put("spark.network.maxRemoteBlockSizeFetchToMem", "1536m");
+        // Not raised here: spark.network.maxRemoteBlockSizeFetchToMem (results > 200m reach the driver through a
+        // temporary file). Spark refuses to start an executor whose Netty direct memory (by default its heap) is
+        // below it, so a larger default would kill every small executor.
         d.put("spark.ui.showConsoleProgress", "false");
         d.keySet().removeIf(conf::contains);
         return d;

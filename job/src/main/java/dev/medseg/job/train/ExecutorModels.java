@@ -10,7 +10,10 @@ import dev.medseg.model.nn.Graph;
 import dev.medseg.model.train.SegmentationTrainer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.BroadcastBlockId;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -68,6 +71,19 @@ public final class ExecutorModels {
         } finally {
             trainers.push(t);
         }
+    }
+
+    /**
+     * Drops this executor's deserialized copy of a broadcast once the training graph has copied it: a model-sized
+     * array that would otherwise sit in the heap through the steps and the result's serialization, until the driver
+     * destroys the broadcast at the end of the round. The broadcast's serialized pieces stay (other executors may
+     * fetch them from here); a later {@code value()} on this executor rebuilds the value from them. Not in local mode,
+     * where the driver's own copy serves every task.
+     */
+    static void dropBroadcastValue(Broadcast<?> b) {
+        SparkEnv env = SparkEnv.get();
+        if (env == null || "driver".equals(env.executorId())) return;
+        env.blockManager().removeBlock(new BroadcastBlockId(b.id(), ""), false);
     }
 
     /** Whose optimizer slots a pooled trainer holds: the worker's whose round it last ended, and at which step. */

@@ -244,8 +244,11 @@ public final class TrainJob {
             it.forEachRemaining(samples::add);
             samples.sort(java.util.Comparator.comparing(SliceSample::key));
             TestHooks.maybeFail(worker, first);
-            WorkerSteps.Result r = ExecutorModels.withTrainerOf(spec, worker, first,
-                    (t, ownsSlots) -> WorkerSteps.run(t, state.value(), ownsSlots, samples, worker, plan, first, steps, gatherSlots));
+            WorkerSteps.Result r = ExecutorModels.withTrainerOf(spec, worker, first, (t, ownsSlots) -> {
+                WorkerSteps.Loaded loaded = WorkerSteps.load(t, state.value(), ownsSlots);
+                ExecutorModels.dropBroadcastValue(state); // the graph has its copy now
+                return WorkerSteps.train(t, loaded, samples, worker, plan, first, steps, gatherSlots);
+            });
             return Collections.singletonList(r).iterator();
         }, true);
         try {

@@ -50,12 +50,22 @@ public final class WorkerSteps {
 
     /**
      * As {@link #run(SegmentationTrainer, TrainState, List, int, Plan, long, int)}, for a worker that may keep its
-     * optimizer slots between rounds. A {@code start} without slots leaves the trainer's own, which must be this
-     * worker's from the end of its previous round ({@code ownsSlots}); if they are not, the slots restart from zero
-     * and the result says so. {@code returnSlots} false sends the state back without them.
+     * optimizer slots between rounds: {@link #load} then {@link #train}.
      */
     public static Result run(SegmentationTrainer trainer, TrainState start, boolean ownsSlots, List<SliceSample> samples,
                              int worker, Plan plan, long first, int steps, boolean returnSlots) {
+        return train(trainer, load(trainer, start, ownsSlots), samples, worker, plan, first, steps, returnSlots);
+    }
+
+    /** A state loaded into a trainer: when loading began, and whether the optimizer slots restarted from zero. */
+    public record Loaded(long startNanos, boolean slotsRestarted) {}
+
+    /**
+     * Loads {@code start} into the trainer (copies it: the caller may let go of it). A {@code start} without slots
+     * leaves the trainer's own, which must be this worker's from the end of its previous round ({@code ownsSlots});
+     * if they are not, the slots restart from zero and the result will say so.
+     */
+    public static Loaded load(SegmentationTrainer trainer, TrainState start, boolean ownsSlots) {
         long t0 = System.nanoTime();
         boolean restarted = false;
         if (start.slots().length == 0 && trainer.slotCount() > 0) {
@@ -67,6 +77,16 @@ public final class WorkerSteps {
         } else {
             trainer.load(start);
         }
+        return new Loaded(t0, restarted);
+    }
+
+    /**
+     * Trains iterations {@code first}, {@code first+1}, ... (at most {@code steps}, never past the plan's end) on
+     * {@code samples} (sorted by key) from the state {@link #load} put in the trainer. {@code returnSlots} false
+     * sends the state back without the optimizer slots. Compute time counts from the start of the load.
+     */
+    public static Result train(SegmentationTrainer trainer, Loaded loaded, List<SliceSample> samples, int worker,
+                               Plan plan, long first, int steps, boolean returnSlots) {
         int b = plan.batchSize();
         int c = trainer.model().inChannels(), s = trainer.model().imageSize();
         int imageLen = c * s * s, labelLen = s * s;
@@ -88,6 +108,7 @@ public final class WorkerSteps {
             done++;
         }
         TrainState end = returnSlots ? trainer.state() : trainer.stateWithoutSlots();
-        return new Result(worker, end, lossSum, done, (long) done * b, (System.nanoTime() - t0) / 1e9, restarted);
+        return new Result(worker, end, lossSum, done, (long) done * b, (System.nanoTime() - loaded.startNanos()) / 1e9,
+                loaded.slotsRestarted());
     }
 }
