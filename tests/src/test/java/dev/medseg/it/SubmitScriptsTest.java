@@ -50,6 +50,33 @@ class SubmitScriptsTest {
         return found;
     }
 
+    /** The java command line bin/medseg would run for {@code args} (JAVA=echo prints it). */
+    String launcher(Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", Repo.root().resolve("bin/medseg").toString()));
+        cmd.addAll(List.of(args));
+        Path log = dir.resolve("launcher-" + System.nanoTime() + ".log");
+        Map<String, String> e = new HashMap<>(env);
+        e.put("JAVA", "echo");
+        assertEquals(0, ChildJvm.run(cmd, e, log, Duration.ofSeconds(30)));
+        return Files.readString(log);
+    }
+
+    @Test
+    void theLauncherTurnsC2OffForModelCommandsOnly() throws Exception {
+        String c1 = "-XX:TieredStopAtLevel=1";
+        for (String[] model : List.of(new String[]{"train"}, new String[]{"forward"}, new String[]{"predict"},
+                new String[]{"bench", "train-step"}, new String[]{"bench", "forward"}, new String[]{"bench", "peer"})) {
+            assertTrue(launcher(Map.of(), model).contains(c1), String.join(" ", model));
+        }
+        for (String[] java : List.of(new String[]{"prep"}, new String[]{"score"}, new String[]{"evaluate"},
+                new String[]{"bench", "prep"}, new String[]{"bench", "averaging"}, new String[]{"synth"})) {
+            assertFalse(launcher(Map.of(), java).contains(c1), String.join(" ", java));
+        }
+        // MEDSEG_JAVA_OPTS comes after the launcher's choice, so a user's level wins.
+        String line = launcher(Map.of("MEDSEG_JAVA_OPTS", "-Xmx2g -XX:TieredStopAtLevel=4"), "train");
+        assertTrue(line.indexOf(c1) < line.indexOf("-XX:TieredStopAtLevel=4"), line);
+    }
+
     @Test
     void standaloneWithoutSparkHomeRunsSparkSubmitFromTheBuiltClasspath() throws Exception {
         Result r = script("standalone.sh", Map.of("MEDSEG_SPARK_CONF", "spark.a=1 spark.executor.memory=9g",
