@@ -71,7 +71,7 @@ public final class AveragingBenchmark {
                 log.accept("bench averaging: " + r.figures());
                 emitRun(r, runs.get(0), emit);
             }
-            TrainStateSize size = settings.localSlots() ? runs.get(0).size().withoutSlots() : runs.get(0).size();
+            TrainStateSize size = settings.exchanged(runs.get(0).size());
             Map<String, Object> c = settings.config();
             c.put("params", size.params());
             c.put("optimizer_slots", size.slots());
@@ -157,7 +157,7 @@ public final class AveragingBenchmark {
         emit.accept(line(p + "communication_fraction", r.figures().communicationFraction(), "fraction", c, null, null));
         emit.accept(line(p + "images_per_second", r.figures().imagesPerSecond(), "images/s", c, "images_per_second",
                 RoundFigures.values(r.rounds(), settings.warmup(), TrainRound::imagesPerSecond)));
-        RoundTraffic traffic = new RoundTraffic(settings.localSlots() ? r.size().withoutSlots() : r.size(), r.workers());
+        RoundTraffic traffic = new RoundTraffic(settings.exchanged(r.size()), r.workers());
         Map<String, Object> t = new LinkedHashMap<>(c);
         t.putAll(traffic.config());
         t.put("broadcast_bytes", traffic.broadcastBytes());

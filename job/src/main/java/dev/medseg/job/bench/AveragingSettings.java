@@ -100,6 +100,11 @@ public record AveragingSettings(BenchModel model, boolean tiny, int size, int cl
         return optimizer.equals("adam") ? 2 : 1;
     }
 
+    /** What a round (other than the last) moves of a state of size {@code full}: without the slots if workers keep them. */
+    public TrainStateSize exchanged(TrainStateSize full) {
+        return localSlots ? full.withoutSlots() : full;
+    }
+
     /**
      * The {@code train} config overrides of a run with {@code workerCount} workers: the model, the per-worker
      * batch, averaging every {@link #averagingFrequency} steps, {@link #rounds} rounds, no validation, checkpoints

@@ -60,7 +60,10 @@ public final class ExecutorModels {
         SegmentationTrainer t = take(c -> wanted.equals(slotOwners.get(c)));
         boolean owns = t != null;
         // Else one no worker of this round still needs (untagged, or tagged at another step), else any, else a new one.
-        if (t == null) t = take(c -> slotOwners.get(c) == null || slotOwners.get(c).step() != step);
+        if (t == null) t = take(c -> {
+            SlotOwner o = slotOwners.get(c);
+            return o == null || o.step() != step;
+        });
         if (t == null) t = trainers.poll();
         if (t == null) t = build(spec);
         slotOwners.remove(t); // from here on its slots are this task's, whatever happens to it
