@@ -201,7 +201,7 @@ public final class PrepJob {
         } catch (Exception e) { // SparkException is checked but thrown undeclared from Scala
             // tasks of an aborted job are killed asynchronously and may still create files under tmp
             awaitIdle(sc, 20_000);
-            deleteQuietly(fs, tmp);
+            deleteUntilGone(fs, tmp, 10_000);
             if (e instanceof RuntimeException re) {
                 throw re;
             }
@@ -434,6 +434,31 @@ public final class PrepJob {
                 return;
             }
         }
+    }
+
+    /**
+     * Deletes {@code p} and keeps deleting it while it reappears: a killed task's writer can still create a file
+     * under it a moment after Spark reports no running task (seen in CI: a leftover temporary directory). Returns
+     * once {@code p} has stayed absent for half a second, or after {@code timeoutMs}.
+     */
+    private static void deleteUntilGone(FileSystem fs, org.apache.hadoop.fs.Path p, long timeoutMs) {
+        long end = System.currentTimeMillis() + timeoutMs;
+        do {
+            deleteQuietly(fs, p);
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            try {
+                if (!fs.exists(p)) return;
+            } catch (IOException e) {
+                LOG.warn("could not check the temporary output {}: {}", p, e.toString());
+                return;
+            }
+        } while (System.currentTimeMillis() < end);
+        LOG.warn("the temporary output {} kept reappearing for {} s; delete it when no prep is writing there", p, timeoutMs / 1000);
     }
 
     private static void deleteQuietly(FileSystem fs, org.apache.hadoop.fs.Path p) {
