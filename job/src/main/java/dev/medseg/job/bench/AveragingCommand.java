@@ -45,11 +45,11 @@ public final class AveragingCommand implements Callable<Integer> {
             description = "Worker counts, ascending; the first is the scaling base (default ${DEFAULT-VALUE}).")
     List<Integer> workers;
     @Option(names = "--driver-heap-gb", description = "Driver (SparkSubmit JVM) heap: the state, its broadcast pieces, the "
-            + "double-precision sum and each worker result being fetched, deserialized and merged (default 8; 1 with --tiny).")
+            + "next state and the state pieces being fetched and merged (default 8; 1 with --tiny).")
     Integer driverHeapGb;
     @Option(names = "--executor-heap-gb", description = "Executor heap (spark.executor.memory): the broadcast state "
-            + "(its pieces; the value until the graph has loaded it), the worker's float result and Spark's two serialized copies of it; full "
-            + "TransUNet with SGD momentum needs more than 4 GB of it in a round that returns the full state (default 6; 1 with --tiny).")
+            + "(its pieces; the value until the graph has loaded it), the worker's float result (cached until the driver has "
+            + "gathered its pieces) and Spark's serialized copies of the pieces in flight (default 6; 1 with --tiny).")
     Integer executorHeapGb;
     @Option(names = "--executor-offheap-gb", description = "Executor ND4J off-heap limit (javacpp maxbytes; maxphysicalbytes "
             + "= heap + this + 1): parameters, optimizer slots, activations (default 8; 1 with --tiny).")

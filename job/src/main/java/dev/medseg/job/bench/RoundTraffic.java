@@ -8,9 +8,10 @@ import java.util.Map;
 /**
  * Bytes one averaging round moves with {@code workers} workers, as {@code TrainJob} does it: every executor fetches
  * the broadcast {@code TrainState} once (Spark TorrentBroadcast: 4 MiB pieces from the driver or from executors that
- * already hold them), and {@code JavaRDD.treeAggregate} (depth 2) moves the {@code RoundSum}s: each level's partial
- * sums cross the network once (to the next level's shuffle tasks, the last level to the driver). The first level's
- * sums hold one worker each and travel as float; merged sums (later levels) as double.
+ * already hold them), and one {@code JavaRDD.treeAggregate} (depth 2) per piece of the state moves the
+ * {@code PieceSum}s: each level's partial sums cross the network once (to the next level's shuffle tasks, the last
+ * level to the driver). The first level's sums hold one worker each and travel as float; merged sums (later levels)
+ * as double. The pieces add up to the whole state, so the bytes are those of whole-state sums.
  * Serialization headers, compression and loopback shortcuts are left out.
  *
  * @param size    the state

@@ -28,6 +28,14 @@ public final class Settings {
         try { return config.getLong(key); } catch (ConfigException e) { throw wrongType(key, "an integer", e); }
     }
 
+    /** A size in bytes ("64MiB", "100k", or a plain number of bytes) within [min, max]. */
+    public long bytesIn(String key, long min, long max) {
+        long v;
+        try { v = config.getBytes(key); } catch (ConfigException e) { throw wrongType(key, "a size in bytes (e.g. 64MiB)", e); }
+        if (v < min || v > max) throw bad(key, "must be in [" + min + ", " + max + "] bytes");
+        return v;
+    }
+
     public double doubleIn(String key, double min, double max) {
         double v;
         try { v = config.getDouble(key); } catch (ConfigException e) { throw wrongType(key, "a number", e); }

@@ -2,137 +2,101 @@ package dev.medseg.job.train;
 
 import dev.medseg.model.train.TrainState;
 
-import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The running sum of worker results that {@code treeAggregate} builds: parameters, optimizer slots and buffers
- * summed in double precision (so the order in which Spark merges partial sums does not change the float result in
- * practice), plus loss and timing totals. {@link #average()} gives the next round's state.
- *
- * <p>A sum of one worker keeps that worker's float state as it is ({@link #single}) and widens to double only when a
- * second sum is merged in: the first level of the tree, one result per executor, then travels and sits in memory at
- * 4 bytes per value instead of 8 (half the aggregation traffic, and no double copy on the executors). The float
- * result is the same: a float widened to double and divided by 1 narrows back to itself.
+ * A round's outcome on the driver, assembled piece by piece: the mean of every piece goes into its place in the next
+ * state as soon as its sum arrives (so the driver never holds the workers' whole states), and the workers' loss and
+ * timing totals. Every piece must come from the same workers with the same trajectory.
  */
-public final class RoundSum implements Serializable {
-    /** The one worker's state while this sum holds exactly one; null once widened to the double arrays. */
-    private TrainState single;
-    private double[] params;
-    private double[][] slots;
-    private double[] buffers;
-    private long step = -1;
-    private int workers;
-    private double lossSum;
-    private long steps;
-    private long images;
-    private double computeSeconds;
-    private double maxComputeSeconds;
-    private int slotRestarts;
+public final class RoundSum {
+    private final StatePieces layout;
+    private final boolean[] placed;
+    private TrainState state;
+    private Map<Integer, StatePiece.Stats> workers;
+    private int missing;
 
-    /** Adds one worker's result. */
-    public RoundSum add(WorkerSteps.Result r) {
-        TrainState s = r.state();
-        if (workers == 0) {
-            single = s;
-            step = s.step();
-        } else {
-            requireStep(s.step());
-            widen();
-            addState(s);
-        }
-        workers++;
-        lossSum += r.lossSum();
-        steps += r.steps();
-        images += r.images();
-        computeSeconds += r.computeSeconds();
-        maxComputeSeconds = Math.max(maxComputeSeconds, r.computeSeconds());
-        if (r.slotsRestarted()) slotRestarts++;
-        return this;
+    /** An empty round of states laid out as {@code layout}; allocates the next state's arrays. */
+    public RoundSum(StatePieces layout) {
+        this.layout = layout;
+        this.placed = new boolean[layout.count()];
+        this.missing = placed.length;
+        this.state = layout.empty(0);
     }
 
-    /** Merges another partial sum into this one. */
-    public RoundSum merge(RoundSum o) {
-        if (o.workers == 0) return this;
-        if (workers == 0) return o;
-        requireStep(o.step);
-        widen();
-        if (o.single != null) {
-            addState(o.single);
-        } else {
-            requireSlots(o.slots.length);
-            addInto(params, o.params);
-            for (int k = 0; k < slots.length; k++) addInto(slots[k], o.slots[k]);
-            addInto(buffers, o.buffers);
+    /** The mean of the workers' results, in pieces of at most {@code maxPieceBytes}: a round without Spark. */
+    public static RoundSum of(List<WorkerSteps.Result> results, long maxPieceBytes) {
+        if (results.isEmpty()) throw new IllegalStateException("no worker returned a result");
+        StatePieces layout = StatePieces.of(results.get(0).state(), maxPieceBytes);
+        List<List<StatePiece>> pieces = results.stream().map(r -> StatePiece.all(r, layout)).toList();
+        RoundSum round = new RoundSum(layout);
+        for (int p = 0; p < layout.count(); p++) {
+            PieceSum s = new PieceSum();
+            for (List<StatePiece> w : pieces) s.add(w.get(p));
+            round.accept(p, s);
         }
-        workers += o.workers;
-        lossSum += o.lossSum;
-        steps += o.steps;
-        images += o.images;
-        computeSeconds += o.computeSeconds;
-        maxComputeSeconds = Math.max(maxComputeSeconds, o.maxComputeSeconds);
-        slotRestarts += o.slotRestarts;
-        return this;
+        return round;
     }
 
-    /** The averaged state. */
+    /** The layout the pieces follow. */
+    public StatePieces layout() { return layout; }
+
+    /** Takes the sum of piece {@code p} over the workers. */
+    public void accept(int p, PieceSum sum) {
+        if (sum.piece() != p) throw new IllegalStateException("expected piece " + p + ", got the sum of piece " + sum.piece());
+        if (placed[p]) throw new IllegalStateException("piece " + p + " arrived twice");
+        Map<Integer, StatePiece.Stats> w = sum.workers();
+        if (workers == null) {
+            workers = new java.util.TreeMap<>(w);
+        } else {
+            requireSameWorkers(p, w);
+        }
+        layout.copyIn(sum.mean(), p, state);
+        placed[p] = true;
+        missing--;
+    }
+
+    /** The averaged state, once every piece has arrived. */
     public TrainState average() {
-        if (workers == 0) throw new IllegalStateException("no worker returned a result");
-        if (single != null) return single;
-        float[][] s = new float[slots.length][];
-        for (int k = 0; k < s.length; k++) s[k] = mean(slots[k]);
-        return new TrainState(step, mean(params), s, mean(buffers));
+        if (missing > 0) throw new IllegalStateException(missing + " of " + placed.length + " pieces of the round's state did not arrive");
+        long step = workers.values().iterator().next().step();
+        return new TrainState(step, state.params(), state.slots(), state.buffers());
     }
 
-    public int workers() { return workers; }
+    public int workers() { return workers == null ? 0 : workers.size(); }
+
     /** Mean training loss over all steps of all workers this round. */
-    public double meanLoss() { return steps == 0 ? Double.NaN : lossSum / steps; }
-    public long images() { return images; }
+    public double meanLoss() {
+        long steps = stats().mapToLong(StatePiece.Stats::steps).sum();
+        return steps == 0 ? Double.NaN : stats().mapToDouble(StatePiece.Stats::lossSum).sum() / steps;
+    }
+
+    public long images() { return stats().mapToLong(StatePiece.Stats::images).sum(); }
+
     /** The slowest worker's compute time: the round's critical path. */
-    public double maxComputeSeconds() { return maxComputeSeconds; }
-    public double totalComputeSeconds() { return computeSeconds; }
+    public double maxComputeSeconds() { return stats().mapToDouble(StatePiece.Stats::computeSeconds).max().orElse(0); }
+
+    public double totalComputeSeconds() { return stats().mapToDouble(StatePiece.Stats::computeSeconds).sum(); }
+
     /** Workers that had to restart their optimizer slots from zero this round (their task ran away from them). */
-    public int slotRestarts() { return slotRestarts; }
+    public int slotRestarts() { return (int) stats().filter(StatePiece.Stats::slotsRestarted).count(); }
 
-    private void requireStep(long other) {
-        if (other != step) throw new IllegalStateException("workers ended at different steps: " + step + " and " + other);
+    private java.util.stream.Stream<StatePiece.Stats> stats() {
+        return workers == null ? java.util.stream.Stream.empty()
+                : workers.values().stream(); // by worker: the same sums every time
     }
 
-    private void requireSlots(int other) {
-        if (other != slots.length) {
-            throw new IllegalStateException("workers returned " + slots.length + " and " + other + " optimizer slots");
+    private void requireSameWorkers(int p, Map<Integer, StatePiece.Stats> w) {
+        if (!w.keySet().equals(workers.keySet())) {
+            throw new IllegalStateException("piece " + p + " came from workers " + w.keySet() + ", piece 0 from " + workers.keySet());
         }
-    }
-
-    /** Turns a one-worker sum into the double arrays (a no-op once widened). */
-    private void widen() {
-        if (single == null) return;
-        TrainState s = single;
-        single = null;
-        params = new double[s.params().length];
-        slots = new double[s.slots().length][s.params().length];
-        buffers = new double[s.buffers().length];
-        addState(s);
-    }
-
-    /** Adds one worker's float state into the (widened) double sums. */
-    private void addState(TrainState s) {
-        requireSlots(s.slots().length);
-        addInto(params, s.params());
-        for (int k = 0; k < slots.length; k++) addInto(slots[k], s.slots()[k]);
-        addInto(buffers, s.buffers());
-    }
-
-    private float[] mean(double[] sum) {
-        float[] out = new float[sum.length];
-        for (int i = 0; i < sum.length; i++) out[i] = (float) (sum[i] / workers);
-        return out;
-    }
-
-    private static void addInto(double[] acc, float[] v) {
-        for (int i = 0; i < acc.length; i++) acc[i] += v[i];
-    }
-
-    private static void addInto(double[] acc, double[] v) {
-        for (int i = 0; i < acc.length; i++) acc[i] += v[i];
+        for (var e : w.entrySet()) {
+            if (!e.getValue().sameTrajectory(workers.get(e.getKey()))) {
+                throw new IllegalStateException("worker " + e.getKey() + "'s pieces come from two different computations "
+                        + "(its task ran again mid-round, likely after its executor was lost, and its optimizer state had "
+                        + "to restart): " + workers.get(e.getKey()) + " and " + e.getValue() + "; resume from the last checkpoint");
+            }
+        }
     }
 }

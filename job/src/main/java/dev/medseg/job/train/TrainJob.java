@@ -29,7 +29,6 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +41,8 @@ import java.util.function.Consumer;
  * <p>Slices are dealt to {@code workers} partitions and cached. Each round the driver broadcasts the trainable
  * state (parameters, optimizer slots, BatchNorm buffers — never the frozen LLM block, which each executor loads
  * once); every worker task loads it into the graph its executor keeps, trains {@code averagingFrequency} steps on
- * its own batches and returns its state; {@code treeAggregate} sums the states and the driver averages them.
+ * its own batches and leaves its state cached on its executor in pieces; the driver gathers the mean one piece at a
+ * time ({@code treeAggregate} per piece, see {@link StatePieces}).
  * Every input of a task is a function of the broadcast and (seed, worker, step), so a retried task returns the
  * same result, and a run resumed from a checkpoint continues exactly as an uninterrupted one.
  */
@@ -163,7 +163,8 @@ public final class TrainJob {
                 jsc.setJobDescription(String.format("medseg train: round %d/%d (steps %d-%d)", round + 1, totalRounds,
                         first, Math.min(totalIters, first + ts.averagingFrequency()) - 1));
                 boolean gather = ts.gathersSlots(round, totalRounds, val != null);
-                RoundSum sum = trainRound(train, current, spec, plan, first, ts.averagingFrequency(), gather);
+                RoundSum sum = trainRound(train, current, spec, plan, first, ts.averagingFrequency(), gather,
+                        layoutOf(paramLayout, bufferLayout, ts, gather));
                 state = sum.average();
                 current.destroy();
                 current = null;
@@ -234,12 +235,14 @@ public final class TrainJob {
     }
 
     /**
-     * One round: every worker trains on its partition from the broadcast state; the results are summed. With
-     * {@code gatherSlots} false the workers send back no optimizer slots (they keep their own for the next round).
+     * One round: every worker trains on its partition from the broadcast state and leaves its result, cut into the
+     * pieces of {@code layout}, cached on its executor; then the driver gathers the workers' mean piece by piece
+     * (a {@code treeAggregate} per piece; the first one runs the training). With {@code gatherSlots} false the
+     * workers send back no optimizer slots (they keep their own for the next round).
      */
     static RoundSum trainRound(JavaRDD<SliceSample> train, Broadcast<TrainState> state, RunSpec spec,
-                               WorkerSteps.Plan plan, long first, int steps, boolean gatherSlots) {
-        JavaRDD<WorkerSteps.Result> results = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) -> {
+                               WorkerSteps.Plan plan, long first, int steps, boolean gatherSlots, StatePieces layout) {
+        JavaRDD<StatePiece> pieces = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) -> {
             List<SliceSample> samples = new ArrayList<>();
             it.forEachRemaining(samples::add);
             samples.sort(java.util.Comparator.comparing(SliceSample::key));
@@ -249,13 +252,23 @@ public final class TrainJob {
                 ExecutorModels.dropBroadcastValue(state); // the graph has its copy now
                 return WorkerSteps.train(t, loaded, samples, worker, plan, first, steps, gatherSlots);
             });
-            return Collections.singletonList(r).iterator();
+            return StatePiece.all(r, layout).iterator();
         }, true);
+        // Memory first, disk if the executor's storage memory is short: losing the cache would mean training again.
+        pieces.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
-            return results.treeAggregate(new RoundSum(), RoundSum::add, RoundSum::merge);
+            return PieceGather.gather(pieces, layout);
         } catch (Exception e) { // SparkException, checked but undeclared
             throw ExecutorModels.explainTaskFailure(e); // a replacement executor with less memory refuses here
+        } finally {
+            pieces.unpersist(false);
         }
+    }
+
+    /** How the state of a round is cut for its trip back: with or without the optimizer slots. */
+    static StatePieces layoutOf(ParamLayout params, ParamLayout buffers, TrainSettings ts, boolean gatherSlots) {
+        return new StatePieces(params.length(), gatherSlots ? ts.optimizer().slots() : 0,
+                buffers.length(), (int) Math.max(1, ts.exchangePieceBytes() / Float.BYTES));
     }
 
     /** The initial state and layouts, made where the model lives (an executor). */
@@ -325,7 +338,7 @@ public final class TrainJob {
      * own optimizer slots, the validation and checkpoint rounds are the rounds that average them.
      */
     static final List<String> OPERATIONAL = List.of("train.maxRounds", "train.validateEvery", "train.checkpointEvery",
-            "train.keepCheckpoints");
+            "train.keepCheckpoints", "train.exchangePieceSize");
 
     static boolean sameRecipe(Config a, Config b) {
         Config x = a, y = b;

@@ -3,14 +3,19 @@ package dev.medseg.job.train;
 import dev.medseg.model.train.TrainState;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class RoundSumTest {
     static final int N = 10_000;
+    /** Pieces of 1,000 values: a state of 2 x 10,000 + 3 values is 21 pieces, some spanning two vectors. */
+    static final long PIECE_BYTES = 4_000;
 
     static WorkerSteps.Result result(int worker, long step, float base) {
         float[] p = new float[N], m = new float[N], b = new float[3];
@@ -22,47 +27,96 @@ class RoundSumTest {
         return new WorkerSteps.Result(worker, new TrainState(step, p, new float[][]{m}, b), 2.0 * (worker + 1), 2, 4, 1.5 + worker);
     }
 
-    static long serializedBytes(Object o) throws IOException {
+    static byte[] serialize(Object o) throws IOException {
         var bytes = new ByteArrayOutputStream();
         try (var out = new ObjectOutputStream(bytes)) {
             out.writeObject(o);
         }
-        return bytes.size();
+        return bytes.toByteArray();
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> T roundTrip(T o) throws IOException, ClassNotFoundException {
+        try (var in = new ObjectInputStream(new ByteArrayInputStream(serialize(o)))) {
+            return (T) in.readObject();
+        }
     }
 
     @Test
-    void oneWorkersSumIsItsStateUnchangedAndTravelsAsFloat() throws IOException {
+    void piecesCoverTheStateOnceAndPutItBackTogether() {
+        TrainState s = result(0, 7, 0.37f).state();
+        StatePieces layout = StatePieces.of(s, PIECE_BYTES);
+        assertEquals(21, layout.count());
+        long covered = 0;
+        TrainState back = layout.empty(s.step());
+        for (int p = 0; p < layout.count(); p++) {
+            assertEquals(covered, layout.start(p));
+            assertTrue(layout.length(p) <= 1000 && layout.length(p) >= 20_003 / 21, "pieces differ by at most one value: " + layout.length(p));
+            covered += layout.length(p);
+            layout.copyIn(layout.copyOut(s, p), p, back);
+        }
+        assertEquals(2L * N + 3, covered);
+        assertTrue(back.sameAs(s));
+        assertThrows(IllegalArgumentException.class, () -> layout.copyIn(new float[3], 0, back));
+        assertThrows(IndexOutOfBoundsException.class, () -> layout.length(21));
+    }
+
+    @Test
+    void aStateWithoutSlotsOrBuffersIsCutAlike() {
+        TrainState s = result(0, 1, 0.5f).state().withoutSlots();
+        StatePieces layout = StatePieces.of(s, PIECE_BYTES);
+        assertEquals(11, layout.count());
+        TrainState back = layout.empty(1);
+        for (int p = 0; p < layout.count(); p++) layout.copyIn(layout.copyOut(s, p), p, back);
+        assertTrue(back.sameAs(s));
+        StatePieces empty = new StatePieces(0, 0, 0, 10);
+        assertEquals(1, empty.count());
+        assertEquals(0, empty.length(0));
+    }
+
+    @Test
+    void oneWorkersPieceTravelsAsItsOwnFloatRangeAndAMergedSumAsDouble() throws Exception {
         WorkerSteps.Result r = result(0, 7, 0.37f);
-        RoundSum s = new RoundSum().add(r);
-        assertTrue(s.average().sameAs(r.state()));
-        long values = 2L * N + 3;
-        long bytes = serializedBytes(s);
-        assertTrue(bytes > 4 * values && bytes < 4 * values + 1024, "one worker's sum: " + bytes + " bytes for " + values + " values");
-        RoundSum two = s.merge(new RoundSum().add(result(1, 7, 0.11f)));
-        assertTrue(serializedBytes(two) > 8 * values, "a merged sum holds doubles");
+        StatePieces layout = StatePieces.of(r.state(), PIECE_BYTES);
+        StatePiece piece = StatePiece.all(r, layout).get(10); // spans the end of the params and the start of the slot
+        PieceSum one = new PieceSum().add(piece);
+        byte[] bytes = serialize(one);
+        assertTrue(bytes.length > 4 * layout.length(10) && bytes.length < 4 * layout.length(10) + 1024,
+                "one worker's piece: " + bytes.length + " bytes for " + layout.length(10) + " values");
+        PieceSum back = roundTrip(one);
+        assertArrayEquals(layout.copyOut(r.state(), 10), back.mean());
+        assertEquals(one.workers(), back.workers());
+        PieceSum two = back.merge(new PieceSum().add(StatePiece.all(result(1, 7, 0.11f), layout).get(10)));
+        assertTrue(serialize(two).length > 8 * layout.length(10), "a merged sum holds doubles");
+        assertArrayEquals(two.mean(), ((PieceSum) roundTrip(two)).mean());
     }
 
     @Test
-    void averageIsTheDoubleMeanNarrowedOnceWhateverTheTreeShape() {
+    void averageIsTheDoubleMeanNarrowedOnceWhateverTheTreeShapeOrPieceSize() {
         WorkerSteps.Result a = result(0, 3, 0.1f), b = result(1, 3, 0.7f), c = result(2, 3, 1.3f);
-        TrainState flat = new RoundSum().add(a).add(b).add(c).average();
-        TrainState tree = new RoundSum().add(a).merge(new RoundSum().add(b).merge(new RoundSum().add(c))).average();
-        TrainState withEmpties = new RoundSum().merge(new RoundSum().add(c)).merge(new RoundSum())
-                .merge(new RoundSum().add(a).add(b)).average();
+        StatePieces layout = StatePieces.of(a.state(), PIECE_BYTES);
+        List<List<StatePiece>> pieces = List.of(StatePiece.all(a, layout), StatePiece.all(b, layout), StatePiece.all(c, layout));
+        RoundSum tree = new RoundSum(layout);
+        for (int p = layout.count() - 1; p >= 0; p--) { // any order of pieces, any shape of tree
+            PieceSum s = new PieceSum().merge(new PieceSum().add(pieces.get(2).get(p))).merge(new PieceSum())
+                    .merge(new PieceSum().add(pieces.get(0).get(p)).add(pieces.get(1).get(p)));
+            tree.accept(p, s);
+        }
+        TrainState flat = RoundSum.of(List.of(a, b, c), 64 << 20).average();
         for (int i = 0; i < N; i += 997) {
             double p = (0.0 + a.state().params()[i] + b.state().params()[i] + c.state().params()[i]) / 3;
             assertEquals((float) p, flat.params()[i]);
             double m = (0.0 + a.state().slots()[0][i] + b.state().slots()[0][i] + c.state().slots()[0][i]) / 3;
             assertEquals((float) m, flat.slots()[0][i]);
         }
-        assertTrue(flat.sameAs(tree));
-        assertTrue(flat.sameAs(withEmpties));
+        assertTrue(flat.sameAs(tree.average()));
         assertEquals(3, flat.step());
+        assertTrue(RoundSum.of(List.of(a), PIECE_BYTES).average().sameAs(a.state()), "one worker's state unchanged");
     }
 
     @Test
     void countsLossAndTheSlowestWorker() {
-        RoundSum s = new RoundSum().add(result(0, 1, 0f)).merge(new RoundSum().add(result(1, 1, 1f)));
+        RoundSum s = RoundSum.of(List.of(result(0, 1, 0f), result(1, 1, 1f)), PIECE_BYTES);
         assertEquals(2, s.workers());
         assertEquals((2.0 + 4.0) / 4, s.meanLoss(), 1e-12);
         assertEquals(8, s.images());
@@ -71,10 +125,37 @@ class RoundSumTest {
     }
 
     @Test
-    void workersAtDifferentStepsAreAnError() {
-        RoundSum s = new RoundSum().add(result(0, 5, 0f));
-        var e = assertThrows(IllegalStateException.class, () -> s.merge(new RoundSum().add(result(1, 6, 0f))));
+    void workersAtDifferentStepsOrTwiceAreAnError() {
+        StatePieces layout = StatePieces.of(result(0, 5, 0f).state(), PIECE_BYTES);
+        PieceSum s = new PieceSum().add(StatePiece.all(result(0, 5, 0f), layout).get(0));
+        var e = assertThrows(IllegalStateException.class,
+                () -> s.merge(new PieceSum().add(StatePiece.all(result(1, 6, 0f), layout).get(0))));
         assertTrue(e.getMessage().contains("5 and 6"), e.getMessage());
-        assertThrows(IllegalStateException.class, () -> new RoundSum().average());
+        var twice = assertThrows(IllegalStateException.class, () -> s.add(StatePiece.all(result(0, 5, 0f), layout).get(0)));
+        assertTrue(twice.getMessage().contains("worker 0 returned piece 0 twice"), twice.getMessage());
+        assertThrows(IllegalStateException.class, () -> s.add(StatePiece.all(result(1, 5, 0f), layout).get(1)));
+        assertThrows(IllegalStateException.class, () -> new RoundSum(layout).average());
+    }
+
+    @Test
+    void piecesFromDifferentWorkersOrAnotherComputationAreRefused() {
+        WorkerSteps.Result a = result(0, 5, 0f), b = result(1, 5, 1f);
+        StatePieces layout = StatePieces.of(a.state(), PIECE_BYTES);
+        RoundSum round = new RoundSum(layout);
+        round.accept(0, new PieceSum().add(StatePiece.all(a, layout).get(0)).add(StatePiece.all(b, layout).get(0)));
+        var missing = assertThrows(IllegalStateException.class,
+                () -> round.accept(1, new PieceSum().add(StatePiece.all(a, layout).get(1))));
+        assertTrue(missing.getMessage().contains("piece 1 came from workers [0], piece 0 from [0, 1]"), missing.getMessage());
+        // Worker 1 trained again with its optimizer state restarted: its later pieces are of another trajectory.
+        var again = new WorkerSteps.Result(1, b.state(), b.lossSum(), b.steps(), b.images(), 9.0, true);
+        var mixed = assertThrows(IllegalStateException.class, () -> round.accept(1,
+                new PieceSum().add(StatePiece.all(a, layout).get(1)).add(StatePiece.all(again, layout).get(1))));
+        assertTrue(mixed.getMessage().contains("two different computations"), mixed.getMessage());
+        // The same computation timed differently (recomputed identically) is fine.
+        var retimed = new WorkerSteps.Result(1, b.state(), b.lossSum(), b.steps(), b.images(), 9.0, false);
+        round.accept(1, new PieceSum().add(StatePiece.all(a, layout).get(1)).add(StatePiece.all(retimed, layout).get(1)));
+        var wrongShape = assertThrows(IllegalStateException.class, () -> StatePiece.all(
+                new WorkerSteps.Result(0, a.state().withoutSlots(), 0, 1, 1, 1), layout));
+        assertTrue(wrongShape.getMessage().contains("worker 0 returned a state of 10000 params, 0 slots"), wrongShape.getMessage());
     }
 }

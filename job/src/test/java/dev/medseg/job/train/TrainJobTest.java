@@ -142,7 +142,7 @@ class TrainJobTest {
         // Adam (two slots), checkpoints every 3 rounds: rounds 1, 2, 4 and 5 of 6 move parameters only. Had a worker
         // lost its moments between rounds, the result would differ from plain training.
         Config c = config("train.workers=1", "train.averageOptimizerState=false", "train.checkpointEvery=3",
-                "train.validateEvery=0");
+                "train.validateEvery=0", "train.exchangePieceSize=64k"); // several pieces per round
         List<String> lines = new ArrayList<>();
         TrainJob.Outcome o = new TrainJob(spark, c, data.toString(), dir.resolve("local-one").toString(), lines::add).run(false);
         RunSpec spec = RunSpec.of(c);
@@ -158,10 +158,11 @@ class TrainJobTest {
 
     @Test
     void workersKeepingTheirOptimizerSlotsAverageThemOnlyInCheckpointRounds() {
-        Config c = config("train.workers=2", "train.averageOptimizerState=false", "train.maxRounds=3",
+        Config c = config("train.workers=2", "train.averageOptimizerState=false", "train.maxRounds=3", "train.exchangePieceSize=64k",
                 "train.checkpointEvery=2", "train.validateEvery=0", "train.valSplit=\"\"");
         TrainJob.Outcome o = train(c, dir.resolve("local-two"), false);
         assertEquals(6, o.iterations());
+        assertTrue(StatePieces.of(o.state().withoutSlots(), 64 << 10).count() > 3, "the state travels in several pieces");
 
         // By hand: round 0 starts everyone from the initial state; rounds 1 (a checkpoint) and 2 (the last) bring
         // the slots back, so round 2 starts from averaged slots; round 1 starts from each worker's own.
@@ -188,10 +189,11 @@ class TrainJobTest {
         }
         TrainState s = start;
         for (int r = 0; r < gather.length; r++) {
-            RoundSum sum = new RoundSum();
+            List<WorkerSteps.Result> results = new ArrayList<>();
             for (int w = 0; w < workers.size(); w++) {
-                sum.add(WorkerSteps.run(workers.get(w), s, true, shares.get(w), w, plan, 2L * r, 2, gather[r]));
+                results.add(WorkerSteps.run(workers.get(w), s, true, shares.get(w), w, plan, 2L * r, 2, gather[r]));
             }
+            RoundSum sum = RoundSum.of(results, 64 << 20);
             assertEquals(0, sum.slotRestarts());
             s = sum.average();
         }
@@ -222,7 +224,7 @@ class TrainJobTest {
         WorkerSteps.Result fresh = WorkerSteps.run(trainer, zeroSlots, sortedSamples(), 0, plan, 2, 2);
         assertFalse(fresh.slotsRestarted());
         assertTrue(away.state().sameAs(fresh.state()), "a restart is a step from zero slots");
-        RoundSum sum = new RoundSum().add(away);
+        RoundSum sum = RoundSum.of(List.of(away), 64 << 20);
         assertEquals(1, sum.slotRestarts());
     }
 
