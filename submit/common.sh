@@ -71,8 +71,11 @@ medseg_submit() {
     return 2
   fi
   local driver_opts exec_opts
-  driver_opts="$jvm_flags $(javacpp "$driver_heap" "$driver_offheap") ${MEDSEG_DRIVER_JAVA_OPTS:-}"
-  exec_opts="$jvm_flags $(javacpp "$exec_heap" "$exec_offheap") ${MEDSEG_EXECUTOR_JAVA_OPTS:-}"
+  # Training moves the model-sized state through driver and executor heaps every round; G1 would shrink the heap
+  # after each round and grow it again in the next, a 1-3 s stall of the broadcast fetch in some rounds.
+  local keep_heap="-XX:MaxHeapFreeRatio=100"
+  driver_opts="$jvm_flags $keep_heap $(javacpp "$driver_heap" "$driver_offheap") ${MEDSEG_DRIVER_JAVA_OPTS:-}"
+  exec_opts="$jvm_flags $keep_heap $(javacpp "$exec_heap" "$exec_offheap") ${MEDSEG_EXECUTOR_JAVA_OPTS:-}"
   local conf=(--driver-memory "${driver_heap}g"
     --conf "spark.driver.extraJavaOptions=$driver_opts"
     --conf "spark.executor.extraJavaOptions=$exec_opts"

@@ -91,6 +91,9 @@ class SubmitScriptsTest {
         assertEquals("spark://h:7077", l.get(l.indexOf("--master") + 1));
         String exec = conf(l, "spark.executor.extraJavaOptions");
         assertTrue(exec.startsWith(String.join(" ", ChildJvm.flags()) + " "), exec);
+        // Neither heap shrinks between rounds (G1 would give back and re-grow the state's share every round).
+        assertTrue(exec.contains("-XX:MaxHeapFreeRatio=100"), exec);
+        assertTrue(l.contains("-XX:MaxHeapFreeRatio=100"), "driver JVM: " + l);
         // Off-heap 3 GB: JavaCPP capped there, Spark's overhead one GB above it, physical = heap 4 + 3 + 1.
         assertTrue(exec.contains("-Dorg.bytedeco.javacpp.maxbytes=3G -Dorg.bytedeco.javacpp.maxphysicalbytes=8G"), exec);
         assertEquals("4g", conf(l, "spark.executor.memoryOverhead"));
@@ -98,7 +101,7 @@ class SubmitScriptsTest {
         assertEquals("2", conf(l, "spark.task.cpus"));
         assertEquals("2", conf(l, "spark.executorEnv.OMP_NUM_THREADS"));
         assertEquals("4", conf(l, "spark.cores.max"));
-        // Each worker returns its state in double: far above Spark's 1 GB default for the full-size models.
+        // A piece's job returns one piece per worker: above Spark's 1 GB default from 16 workers on.
         assertEquals("16g", conf(l, "spark.driver.maxResultSize"));
         // Passthrough: MEDSEG_SPARK_CONF, then leading --conf arguments, after (so over) the defaults.
         assertEquals("9g", conf(l, "spark.executor.memory"));

@@ -113,12 +113,13 @@ public final class StandaloneCluster implements AutoCloseable {
         String flags = String.join(" ", build.flags());
         // GC logs of the driver and of each executor (by pid) beside the other logs: where a round's pauses go
         String gcLog = "-Xlog:gc:file=" + logs().resolve("gc-%p.log");
-        List<String> cmd = build.java(List.of("-Xmx" + memory.driverHeapGb() + "g", "-Dorg.bytedeco.javacpp.maxbytes=2G", gcLog),
+        List<String> cmd = build.java(List.of("-Xmx" + memory.driverHeapGb() + "g", "-XX:MaxHeapFreeRatio=100",
+                        "-Dorg.bytedeco.javacpp.maxbytes=2G", gcLog),
                 "org.apache.spark.deploy.SparkSubmit");
         cmd.addAll(List.of("--master", "spark://127.0.0.1:" + masterPort, "--deploy-mode", "client",
                 "--class", "dev.medseg.job.cli.Medseg"));
         for (String kv : List.of("spark.executor.extraClassPath=" + build.lib() + "/*",
-                "spark.executor.extraJavaOptions=" + flags + " " + memory.executorJavaCpp() + " " + gcLog,
+                "spark.executor.extraJavaOptions=" + flags + " -XX:MaxHeapFreeRatio=100 " + memory.executorJavaCpp() + " " + gcLog,
                 "spark.driver.extraJavaOptions=" + flags,
                 "spark.executor.memory=" + memory.executorHeapGb() + "g", "spark.executor.cores=1", "spark.task.cpus=1",
                 "spark.executorEnv.OMP_NUM_THREADS=1", "spark.cores.max=" + workers,

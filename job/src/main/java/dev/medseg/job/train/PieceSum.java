@@ -12,35 +12,36 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The running sum of one piece over the workers, as Spark's {@code treeAggregate} builds it: values summed in double
- * precision (so the order in which Spark merges partial sums does not change the float result in practice), and each
- * worker's {@link StatePiece.Stats}.
+ * The running sum of one piece over the workers, as Spark's {@code treeAggregate} builds it, and each worker's
+ * {@link StatePiece.Stats}.
  *
- * <p>A sum of one worker keeps that worker's float piece as it is and widens to double only when a second is merged
- * in: the first level of the tree, one piece per executor, then travels and sits in memory at 4 bytes per value
- * instead of 8. The float result is the same: a float widened to double and divided by 1 narrows back to itself.
+ * <p>Up to {@link #MAX_PIECES} workers' float pieces are kept as they are (a first-level sum, one piece per executor,
+ * travels at 4 bytes per value, and the driver merging two workers allocates nothing); the mean then sums them in
+ * double precision in worker order, so with two workers the result does not depend on the order in which Spark
+ * delivers them. Beyond that the sum widens to double (8 bytes per value, no more than two float pieces), where the
+ * merge order may move the last bit of the double sum, which narrowing to float hides in practice.
  */
 public final class PieceSum implements Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
+    /** Float pieces kept before the sum widens to double: a double sum is as large as two of them. */
+    static final int MAX_PIECES = 2;
 
     private int piece = -1;
     /** Stats by worker: every worker of the round exactly once. */
     private TreeMap<Integer, StatePiece.Stats> workers = new TreeMap<>();
-    /** The one worker's piece while this sum holds exactly one; null once widened. */
-    private transient StatePiece single;
+    /** The workers' float pieces by worker while there are at most {@link #MAX_PIECES}; empty once widened. */
+    private transient TreeMap<Integer, StatePiece> pieces = new TreeMap<>();
     private transient double[] sum;
 
     /** Adds one worker's piece. */
     public PieceSum add(StatePiece p) {
+        if (p.stats() == null) throw new IllegalArgumentException("piece " + p.piece() + " is not a worker's");
         requirePiece(p.piece());
         addWorker(p.stats());
-        if (workers.size() == 1) {
-            single = p;
-        } else {
-            widen();
-            addInto(sum, p.values());
-        }
+        if (sum == null) pieces.put(p.stats().worker(), p);
+        else addInto(sum, p.values());
+        if (pieces.size() > MAX_PIECES) widen();
         return this;
     }
 
@@ -50,10 +51,13 @@ public final class PieceSum implements Serializable {
         if (workers.isEmpty()) return o;
         requirePiece(o.piece);
         for (StatePiece.Stats s : o.workers.values()) addWorker(s);
+        if (sum == null && o.sum == null && pieces.size() + o.pieces.size() <= MAX_PIECES) {
+            pieces.putAll(o.pieces);
+            return this;
+        }
         widen();
-        if (o.single != null) {
-            addInto(sum, o.single.values());
-        } else {
+        for (StatePiece p : o.pieces.values()) addInto(sum, p.values());
+        if (o.sum != null) {
             if (o.sum.length != sum.length) throw new IllegalStateException("piece " + piece + " of " + sum.length + " and " + o.sum.length + " values");
             for (int i = 0; i < sum.length; i++) sum[i] += o.sum[i];
         }
@@ -69,10 +73,22 @@ public final class PieceSum implements Serializable {
     /** The mean over the workers, narrowed to float (one worker's own values when there is one). */
     public float[] mean() {
         if (workers.isEmpty()) throw new IllegalStateException("no worker returned piece " + piece);
-        if (single != null) return single.values();
         int n = workers.size();
-        float[] out = new float[sum.length];
-        for (int i = 0; i < sum.length; i++) out[i] = (float) (sum[i] / n);
+        if (sum == null && n == 1) return pieces.firstEntry().getValue().values();
+        float[] out;
+        if (sum != null) {
+            out = new float[sum.length];
+            for (int i = 0; i < sum.length; i++) out[i] = (float) (sum[i] / n);
+        } else {
+            float[][] v = pieces.values().stream().map(StatePiece::values).toArray(float[][]::new);
+            out = new float[v[0].length];
+            for (float[] x : v) requireLength(out.length, x.length);
+            for (int i = 0; i < out.length; i++) {
+                double acc = 0;
+                for (float[] x : v) acc += x[i];
+                out[i] = (float) (acc / n);
+            }
+        }
         return out;
     }
 
@@ -91,38 +107,57 @@ public final class PieceSum implements Serializable {
         }
     }
 
-    /** Turns a one-worker sum into the double sum (a no-op once widened). */
+    /** Turns the kept float pieces into the double sum (a no-op once widened). */
     private void widen() {
-        if (single == null) return;
-        float[] v = single.values();
-        single = null;
-        sum = new double[v.length];
-        addInto(sum, v);
+        if (sum != null) return;
+        for (StatePiece p : pieces.values()) {
+            float[] v = p.values();
+            if (sum == null) sum = new double[v.length];
+            addInto(sum, v);
+        }
+        pieces.clear();
     }
 
     private static void addInto(double[] acc, float[] v) {
-        if (v.length != acc.length) throw new IllegalStateException("pieces of " + acc.length + " and " + v.length + " values");
+        requireLength(acc.length, v.length);
         for (int i = 0; i < acc.length; i++) acc[i] += v[i];
+    }
+
+    private static void requireLength(int a, int b) {
+        if (a != b) throw new IllegalStateException("pieces of " + a + " and " + b + " values");
     }
 
     @Serial
     private void writeObject(ObjectOutputStream out) throws IOException {
         out.defaultWriteObject();
-        out.writeByte(single != null ? 1 : sum != null ? 2 : 0);
-        if (single != null) out.writeObject(single);
-        else if (sum != null) RawArrays.writeDoubles(out, sum);
+        out.writeByte(sum != null ? 2 : 1);
+        if (sum != null) {
+            RawArrays.writeDoubles(out, sum);
+        } else {
+            out.writeInt(pieces.size());
+            for (StatePiece p : pieces.values()) out.writeObject(p);
+        }
     }
 
     @Serial
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
+        pieces = new TreeMap<>();
         int kind = in.readByte();
-        switch (kind) {
-            case 0 -> { }
-            case 1 -> single = (StatePiece) in.readObject();
-            case 2 -> sum = RawArrays.readDoubles(in);
-            default -> throw new InvalidObjectException("piece sum of kind " + kind);
+        if (kind == 2) {
+            sum = RawArrays.readDoubles(in);
+        } else if (kind == 1) {
+            int n = in.readInt();
+            if (n < 0 || n > MAX_PIECES) throw new InvalidObjectException("piece sum of " + n + " pieces");
+            for (int i = 0; i < n; i++) {
+                StatePiece p = (StatePiece) in.readObject();
+                pieces.put(p.stats().worker(), p);
+            }
+        } else {
+            throw new InvalidObjectException("piece sum of kind " + kind);
         }
-        if (workers == null || (kind == 0) != workers.isEmpty()) throw new InvalidObjectException("piece sum without its workers");
+        if (workers == null || (sum == null && pieces.size() != workers.size())) {
+            throw new InvalidObjectException("piece sum whose pieces do not match its workers");
+        }
     }
 }

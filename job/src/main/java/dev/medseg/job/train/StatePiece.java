@@ -75,14 +75,9 @@ public final class StatePiece implements Serializable {
 
     public Stats stats() { return stats; }
 
-    /** The values (copied out of the state the first time when this is a view). */
+    /** The values: its own, or a copy out of the state it views (a view is never changed: threads may share it). */
     public float[] values() {
-        if (values == null) {
-            values = layout.copyOut(source, piece);
-            source = null;
-            layout = null;
-        }
-        return values;
+        return values != null ? values : layout.copyOut(source, piece);
     }
 
     @Serial

@@ -247,11 +247,19 @@ public final class TrainJob {
             it.forEachRemaining(samples::add);
             samples.sort(java.util.Comparator.comparing(SliceSample::key));
             TestHooks.maybeFail(worker, first);
+            long t0 = System.nanoTime();
+            double[] fetched = new double[1];
             WorkerSteps.Result r = ExecutorModels.withTrainerOf(spec, worker, first, (t, ownsSlots) -> {
-                WorkerSteps.Loaded loaded = WorkerSteps.load(t, state.value(), ownsSlots);
+                TrainState start = state.value();
+                fetched[0] = (System.nanoTime() - t0) / 1e9;
+                WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots);
                 ExecutorModels.dropBroadcastValue(state); // the graph has its copy now
                 return WorkerSteps.train(t, loaded, samples, worker, plan, first, steps, gatherSlots);
             });
+            // In the executor's log: where a worker's share of the round's communication goes.
+            log.info("worker {} steps {}-{}: state fetched in {} s, loaded and trained in {} s, task so far {} s", worker,
+                    first, first + r.steps() - 1, String.format("%.2f", fetched[0]), String.format("%.2f", r.computeSeconds()),
+                    String.format("%.2f", (System.nanoTime() - t0) / 1e9));
             return StatePiece.all(r, layout).iterator();
         }, true);
         // Memory first, disk if the executor's storage memory is short: losing the cache would mean training again.
@@ -261,7 +269,8 @@ public final class TrainJob {
         } catch (Exception e) { // SparkException, checked but undeclared
             throw ExecutorModels.explainTaskFailure(e); // a replacement executor with less memory refuses here
         } finally {
-            pieces.unpersist(false);
+            // Blocking: the next round's broadcast must not arrive on an executor that still holds this state.
+            pieces.unpersist(true);
         }
     }
 

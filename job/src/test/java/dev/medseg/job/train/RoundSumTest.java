@@ -75,20 +75,27 @@ class RoundSumTest {
     }
 
     @Test
-    void oneWorkersPieceTravelsAsItsOwnFloatRangeAndAMergedSumAsDouble() throws Exception {
+    void oneOrTwoWorkersPiecesTravelAsTheirOwnFloatRangesAndMoreAsADoubleSum() throws Exception {
         WorkerSteps.Result r = result(0, 7, 0.37f);
         StatePieces layout = StatePieces.of(r.state(), PIECE_BYTES);
+        int len = layout.length(10);
         StatePiece piece = StatePiece.all(r, layout).get(10); // spans the end of the params and the start of the slot
         PieceSum one = new PieceSum().add(piece);
         byte[] bytes = serialize(one);
-        assertTrue(bytes.length > 4 * layout.length(10) && bytes.length < 4 * layout.length(10) + 1024,
-                "one worker's piece: " + bytes.length + " bytes for " + layout.length(10) + " values");
+        assertTrue(bytes.length > 4 * len && bytes.length < 4 * len + 1024, "one worker's piece: " + bytes.length + " bytes for " + len + " values");
         PieceSum back = roundTrip(one);
         assertArrayEquals(layout.copyOut(r.state(), 10), back.mean());
         assertEquals(one.workers(), back.workers());
         PieceSum two = back.merge(new PieceSum().add(StatePiece.all(result(1, 7, 0.11f), layout).get(10)));
-        assertTrue(serialize(two).length > 8 * layout.length(10), "a merged sum holds doubles");
+        int size = serialize(two).length;
+        assertTrue(size > 2 * 4 * len && size < 2 * 4 * len + 4096, "two workers' pieces as float: " + size);
         assertArrayEquals(two.mean(), ((PieceSum) roundTrip(two)).mean());
+        PieceSum five = two;
+        for (int w = 2; w < 5; w++) five = five.merge(new PieceSum().add(StatePiece.all(result(w, 7, 0.1f * w), layout).get(10)));
+        size = serialize(five).length;
+        assertTrue(size > 8 * len && size < 8 * len + 4096, "more workers widen to one double sum: " + size);
+        assertArrayEquals(five.mean(), ((PieceSum) roundTrip(five)).mean());
+        assertEquals(5, five.workers().size());
     }
 
     @Test

@@ -5,15 +5,21 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
- * Float and double vectors on a Java serialization stream as a length and raw big-endian values in 1 MiB blocks.
+ * Float and double vectors on a Java serialization stream as a length and raw little-endian values in 1 MiB blocks.
  * Why: Java serialization converts a float[] element by element (~1 s per GB each way on the build machine, several
  * times a round for a model-sized state); bulk ByteBuffer copies take a fraction of that. Spark's transport between
  * our own JVMs, not files: checkpoints on disk are read by {@link ModelCheckpoint}, with bounds checks.
  */
 public final class RawArrays {
     private static final int BLOCK = 1 << 20;
+    /**
+     * Little-endian, the byte order of the machines we run on: the bulk copies are then plain memory copies, where
+     * Java's default big-endian order swaps every value on both ends.
+     */
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     private RawArrays() {}
 
@@ -29,7 +35,7 @@ public final class RawArrays {
      */
     public static void writeValues(DataOutput out, float[] v, int offset, int length) throws IOException {
         byte[] block = new byte[Math.min(BLOCK, 4 * Math.max(1, length))];
-        ByteBuffer b = ByteBuffer.wrap(block);
+        ByteBuffer b = ByteBuffer.wrap(block).order(ORDER);
         for (int off = 0; off < length; off += block.length / 4) {
             int n = Math.min(block.length / 4, length - off);
             b.clear();
@@ -45,7 +51,7 @@ public final class RawArrays {
         // The length is trusted as Java's own array deserialization trusts it (see the class comment).
         float[] v = new float[length];
         byte[] block = new byte[Math.min(BLOCK, 4 * Math.max(1, length))];
-        ByteBuffer b = ByteBuffer.wrap(block);
+        ByteBuffer b = ByteBuffer.wrap(block).order(ORDER);
         for (int off = 0; off < length; off += block.length / 4) {
             int n = Math.min(block.length / 4, length - off);
             in.readFully(block, 0, 4 * n);
@@ -59,7 +65,7 @@ public final class RawArrays {
     public static void writeDoubles(DataOutput out, double[] v) throws IOException {
         out.writeInt(v.length);
         byte[] block = new byte[Math.min(BLOCK, 8 * Math.max(1, v.length))];
-        ByteBuffer b = ByteBuffer.wrap(block);
+        ByteBuffer b = ByteBuffer.wrap(block).order(ORDER);
         for (int off = 0; off < v.length; off += block.length / 8) {
             int n = Math.min(block.length / 8, v.length - off);
             b.clear();
@@ -74,7 +80,7 @@ public final class RawArrays {
         if (length < 0) throw new InvalidObjectException("double vector of length " + length);
         double[] v = new double[length];
         byte[] block = new byte[Math.min(BLOCK, 8 * Math.max(1, length))];
-        ByteBuffer b = ByteBuffer.wrap(block);
+        ByteBuffer b = ByteBuffer.wrap(block).order(ORDER);
         for (int off = 0; off < length; off += block.length / 8) {
             int n = Math.min(block.length / 8, length - off);
             in.readFully(block, 0, 8 * n);
