@@ -13,7 +13,7 @@ import java.util.Map;
 public final class RoundSum {
     private final StatePieces layout;
     private final boolean[] placed;
-    private TrainState state;
+    private final TrainState state;
     private Map<Integer, StatePiece.Stats> workers;
     private int missing;
 
@@ -38,9 +38,6 @@ public final class RoundSum {
         }
         return round;
     }
-
-    /** The layout the pieces follow. */
-    public StatePieces layout() { return layout; }
 
     /** Takes the sum of piece {@code p} over the workers. */
     public void accept(int p, PieceSum sum) {
