@@ -34,59 +34,63 @@ public final class RawArrays {
      * from several arrays writes the total length itself, then each run; {@link #readFloats} reads them as one.
      */
     public static void writeValues(DataOutput out, float[] v, int offset, int length) throws IOException {
-        byte[] block = new byte[Math.min(BLOCK, 4 * Math.max(1, length))];
-        ByteBuffer b = ByteBuffer.wrap(block).order(ORDER);
-        for (int off = 0; off < length; off += block.length / 4) {
-            int n = Math.min(block.length / 4, length - off);
-            b.clear();
-            b.asFloatBuffer().put(v, offset + off, n);
-            out.write(block, 0, 4 * n);
-        }
+        writeBlocks(out, length, Float.BYTES, (b, off, n) -> b.asFloatBuffer().put(v, offset + off, n));
     }
 
     /** Reads a vector {@link #writeFloats} wrote. */
     public static float[] readFloats(DataInput in) throws IOException {
-        int length = in.readInt();
-        if (length < 0) throw new InvalidObjectException("float vector of length " + length);
+        int length = readLength(in, "float");
         // The length is trusted as Java's own array deserialization trusts it (see the class comment).
         float[] v = new float[length];
-        byte[] block = new byte[Math.min(BLOCK, 4 * Math.max(1, length))];
-        ByteBuffer b = ByteBuffer.wrap(block).order(ORDER);
-        for (int off = 0; off < length; off += block.length / 4) {
-            int n = Math.min(block.length / 4, length - off);
-            in.readFully(block, 0, 4 * n);
-            b.clear();
-            b.asFloatBuffer().get(v, off, n);
-        }
+        readBlocks(in, length, Float.BYTES, (b, off, n) -> b.asFloatBuffer().get(v, off, n));
         return v;
     }
 
     /** Writes a whole double vector, preceded by its length. */
     public static void writeDoubles(DataOutput out, double[] v) throws IOException {
         out.writeInt(v.length);
-        byte[] block = new byte[Math.min(BLOCK, 8 * Math.max(1, v.length))];
-        ByteBuffer b = ByteBuffer.wrap(block).order(ORDER);
-        for (int off = 0; off < v.length; off += block.length / 8) {
-            int n = Math.min(block.length / 8, v.length - off);
-            b.clear();
-            b.asDoubleBuffer().put(v, off, n);
-            out.write(block, 0, 8 * n);
-        }
+        writeBlocks(out, v.length, Double.BYTES, (b, off, n) -> b.asDoubleBuffer().put(v, off, n));
     }
 
     /** Reads a vector {@link #writeDoubles} wrote. */
     public static double[] readDoubles(DataInput in) throws IOException {
-        int length = in.readInt();
-        if (length < 0) throw new InvalidObjectException("double vector of length " + length);
-        double[] v = new double[length];
-        byte[] block = new byte[Math.min(BLOCK, 8 * Math.max(1, length))];
-        ByteBuffer b = ByteBuffer.wrap(block).order(ORDER);
-        for (int off = 0; off < length; off += block.length / 8) {
-            int n = Math.min(block.length / 8, length - off);
-            in.readFully(block, 0, 8 * n);
-            b.clear();
-            b.asDoubleBuffer().get(v, off, n);
-        }
+        double[] v = new double[readLength(in, "double")];
+        readBlocks(in, v.length, Double.BYTES, (b, off, n) -> b.asDoubleBuffer().get(v, off, n));
         return v;
+    }
+
+    /** Copies values {@code off .. off + n} of a vector to or from a block (at its start). */
+    private interface BlockCopy {
+        void copy(ByteBuffer block, int off, int n);
+    }
+
+    /** Writes {@code length} values of {@code width} bytes, a block of at most 1 MiB at a time. */
+    private static void writeBlocks(DataOutput out, int length, int width, BlockCopy fill) throws IOException {
+        byte[] block = new byte[Math.min(BLOCK, width * Math.max(1, length))];
+        ByteBuffer b = ByteBuffer.wrap(block).order(ORDER);
+        for (int off = 0; off < length; off += block.length / width) {
+            int n = Math.min(block.length / width, length - off);
+            b.clear();
+            fill.copy(b, off, n);
+            out.write(block, 0, width * n);
+        }
+    }
+
+    /** Reads {@code length} values of {@code width} bytes, a block of at most 1 MiB at a time. */
+    private static void readBlocks(DataInput in, int length, int width, BlockCopy drain) throws IOException {
+        byte[] block = new byte[Math.min(BLOCK, width * Math.max(1, length))];
+        ByteBuffer b = ByteBuffer.wrap(block).order(ORDER);
+        for (int off = 0; off < length; off += block.length / width) {
+            int n = Math.min(block.length / width, length - off);
+            in.readFully(block, 0, width * n);
+            b.clear();
+            drain.copy(b, off, n);
+        }
+    }
+
+    private static int readLength(DataInput in, String type) throws IOException {
+        int length = in.readInt();
+        if (length < 0) throw new InvalidObjectException(type + " vector of length " + length);
+        return length;
     }
 }
