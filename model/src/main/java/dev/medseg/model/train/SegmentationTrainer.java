@@ -129,8 +129,8 @@ public final class SegmentationTrainer {
     /** The current state, copied out. */
     public TrainState state() {
         float[][] s = new float[slots.length][];
-        for (int i = 0; i < s.length; i++) s[i] = slots[i].toFloatVector();
-        return new TrainState(step, flatParams.toFloatVector(), s, readBuffers());
+        for (int i = 0; i < s.length; i++) s[i] = FloatVectors.read(slots[i]);
+        return new TrainState(step, FloatVectors.read(flatParams), s, readBuffers());
     }
 
     /**
@@ -138,7 +138,7 @@ public final class SegmentationTrainer {
      * optimizer state to itself sends back. {@link #loadKeepingSlots} takes it.
      */
     public TrainState stateWithoutSlots() {
-        return new TrainState(step, flatParams.toFloatVector(), new float[0][], readBuffers());
+        return new TrainState(step, FloatVectors.read(flatParams), new float[0][], readBuffers());
     }
 
     /** How many optimizer vectors (each as long as the parameters) this trainer keeps: 0, 1 or 2. */
@@ -153,7 +153,7 @@ public final class SegmentationTrainer {
                     + " keeps " + slots.length);
         }
         loadParamsAndBuffers(s);
-        for (int i = 0; i < slots.length; i++) assignAndRelease(slots[i], s.slots()[i]);
+        for (int i = 0; i < slots.length; i++) FloatVectors.write(slots[i], s.slots()[i]);
     }
 
     /**
@@ -180,7 +180,7 @@ public final class SegmentationTrainer {
         if (s.buffers().length != buffers.size()) {
             throw new IllegalArgumentException("state has " + s.buffers().length + " buffer values, the model " + buffers.size());
         }
-        assignAndRelease(flatParams, s.params());
+        FloatVectors.write(flatParams, s.params());
         SameDiff sd = graph.sd();
         INDArray all = Nd4j.createFromArray(s.buffers());
         for (ParamLayout.Entry e : buffers.entries()) {
@@ -241,12 +241,6 @@ public final class SegmentationTrainer {
             session.closeAll();
         }
         return new StepResult(lossValue, lr);
-    }
-
-    private static void assignAndRelease(INDArray target, float[] values) {
-        INDArray tmp = Nd4j.createFromArray(values);
-        target.assign(tmp);
-        if (tmp.closeable()) tmp.close();
     }
 
     /** Frees the off-heap memory of arrays nothing refers to any more. */
