@@ -72,24 +72,48 @@ public final class PieceSum implements Serializable {
 
     /** The mean over the workers, narrowed to float (one worker's own values when there is one). */
     public float[] mean() {
-        if (workers.isEmpty()) throw new IllegalStateException("no worker returned piece " + piece);
-        int n = workers.size();
-        if (sum == null && n == 1) return pieces.firstEntry().getValue().values();
-        float[] out;
-        if (sum != null) {
-            out = new float[sum.length];
-            for (int i = 0; i < sum.length; i++) out[i] = (float) (sum[i] / n);
-        } else {
-            float[][] v = pieces.values().stream().map(StatePiece::values).toArray(float[][]::new);
-            out = new float[v[0].length];
-            for (float[] x : v) requireLength(out.length, x.length);
-            for (int i = 0; i < out.length; i++) {
-                double acc = 0;
-                for (float[] x : v) acc += x[i];
-                out[i] = (float) (acc / n);
-            }
-        }
+        int n = length();
+        if (sum == null && workers.size() == 1) return pieces.firstEntry().getValue().values();
+        float[] out = new float[n];
+        meanInto(0, n, out, 0);
         return out;
+    }
+
+    /** Values in the piece. */
+    int length() {
+        if (workers.isEmpty()) throw new IllegalStateException("no worker returned piece " + piece);
+        return sum != null ? sum.length : pieces.firstEntry().getValue().values().length;
+    }
+
+    /**
+     * Writes the mean of values {@code [from, from + len)} of the piece to {@code out} at {@code at}: the driver puts
+     * each run straight into the next state. Each value is {@code (float) (sum / n)} with the sum in double in worker
+     * order, whichever loop computes it.
+     */
+    public void meanInto(int from, int len, float[] out, int at) {
+        int n = workers.size();
+        if (from < 0 || len < 0 || from + len > length() || at < 0 || at + len > out.length) {
+            throw new IndexOutOfBoundsException("values " + from + "+" + len + " of a piece of " + length() + " into "
+                    + at + " of " + out.length);
+        }
+        if (sum != null) {
+            double[] s = sum;
+            for (int i = 0; i < len; i++) out[at + i] = (float) (s[from + i] / n);
+            return;
+        }
+        float[][] v = pieces.values().stream().map(StatePiece::values).toArray(float[][]::new);
+        for (float[] x : v) requireLength(v[0].length, x.length);
+        if (v.length == 1) {
+            System.arraycopy(v[0], from, out, at, len);
+        } else if (v.length == 2) {
+            // The double sum from 0.0 (as the widened sum: -0 + -0 gives +0), halved: multiplying by 0.5 is exactly
+            // the division by 2, without a division per value (this loop was most of the driver's share of a
+            // two-worker round).
+            float[] a = v[0], b = v[1];
+            for (int i = 0; i < len; i++) out[at + i] = (float) ((0.0 + a[from + i] + b[from + i]) * 0.5);
+        } else {
+            throw new IllegalStateException(v.length + " float pieces kept, at most " + MAX_PIECES);
+        }
     }
 
     private void requirePiece(int p) {

@@ -49,7 +49,14 @@ public final class RoundSum {
         } else {
             requireSameWorkers(p, w);
         }
-        layout.copyIn(sum.mean(), p, state);
+        if (sum.length() != layout.length(p)) {
+            throw new IllegalStateException("piece " + p + " has " + layout.length(p) + " values, its sum " + sum.length());
+        }
+        int[] from = {0};
+        layout.forEachSegment(state, p, (a, off, n) -> { // straight into the next state: no piece-sized copy
+            sum.meanInto(from[0], n, a, off);
+            from[0] += n;
+        });
         placed[p] = true;
         missing--;
     }

@@ -122,6 +122,35 @@ class RoundSumTest {
     }
 
     @Test
+    void twoWorkersMeanIsTheDoubleDivisionByTwoEvenAtTheEdgesOfFloat() {
+        float[] xs = {0f, -0f, 1f, 3f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, Float.MIN_NORMAL, 1e-45f,
+                16777217f, 0.1f, -0.7f, 1e30f, 1e-30f, Float.NaN, Float.POSITIVE_INFINITY};
+        int n = xs.length * xs.length;
+        float[] a = new float[n], b = new float[n];
+        for (int i = 0; i < xs.length; i++) {
+            for (int j = 0; j < xs.length; j++) {
+                a[i * xs.length + j] = xs[i];
+                b[i * xs.length + j] = xs[j];
+            }
+        }
+        WorkerSteps.Result ra = new WorkerSteps.Result(0, new TrainState(1, a, new float[0][], new float[0]), 0, 1, 1, 1);
+        WorkerSteps.Result rb = new WorkerSteps.Result(1, new TrainState(1, b, new float[0][], new float[0]), 0, 1, 1, 1);
+        StatePieces layout = StatePieces.of(ra.state(), 1 << 20);
+        PieceSum two = new PieceSum().add(StatePiece.all(ra, layout).get(0)).merge(new PieceSum().add(StatePiece.all(rb, layout).get(0)));
+        float[] out = new float[n + 5];
+        two.meanInto(0, n, out, 5);
+        for (int k = 0; k < n; k++) {
+            float expected = (float) ((0.0 + a[k] + b[k]) / 2);
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[5 + k]), a[k] + " and " + b[k]);
+        }
+        float[] part = new float[3];
+        two.meanInto(7, 3, part, 0);
+        assertArrayEquals(java.util.Arrays.copyOfRange(out, 12, 15), part);
+        assertThrows(IndexOutOfBoundsException.class, () -> two.meanInto(n - 2, 3, new float[3], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> two.meanInto(0, 3, new float[3], 1));
+    }
+
+    @Test
     void countsLossAndTheSlowestWorker() {
         RoundSum s = RoundSum.of(List.of(result(0, 1, 0f), result(1, 1, 1f)), PIECE_BYTES);
         assertEquals(2, s.workers());
