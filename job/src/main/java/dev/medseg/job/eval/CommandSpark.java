@@ -34,6 +34,9 @@ public record CommandSpark(SparkSession spark, boolean owned) implements AutoClo
         // fp32 weights do not compress (lz4 saved < 5% of the tiny model's state), but compressing costs the driver
         // ~0.5 s per GB every round and each executor as much to decompress.
         d.put("spark.broadcast.compress", "false");
+        // Spark's Adler32 of every broadcast piece (zlib, ~2 GB/s) runs over the whole state on the driver and again
+        // on every executor, each round: 5% of the CPU of a loopback round's exchange. TCP checksums every packet.
+        d.put("spark.broadcast.checksum", "false");
         // Not raised here: spark.network.maxRemoteBlockSizeFetchToMem (results > 200m reach the driver through a
         // temporary file). Spark refuses to start an executor whose Netty direct memory (by default its heap) is
         // below it, so a larger default would kill every small executor.
