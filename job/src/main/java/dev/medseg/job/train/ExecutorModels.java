@@ -21,6 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
+import java.lang.reflect.Field;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -78,15 +80,31 @@ public final class ExecutorModels {
 
     /**
      * Drops this executor's deserialized copy of a broadcast once the training graph has copied it: a model-sized
-     * array that would otherwise sit in the heap through the steps and the result's serialization, until the driver
-     * destroys the broadcast at the end of the round. The broadcast's serialized pieces stay (other executors may
-     * fetch them from here); a later {@code value()} on this executor rebuilds the value from them. Not in local mode,
-     * where the driver's own copy serves every task.
+     * array that would otherwise sit in the heap through the steps and the result's serialization, until the task
+     * ends. Two holders: the block manager's copy, and the task's {@code Broadcast}, which keeps the value under a
+     * soft reference that the GC clears only when the heap is nearly full (the executor's young collections then
+     * carried 0.4-0.8 GB of dead state each round, and a 4 GB executor ran out of heap in the first round). The
+     * broadcast's serialized pieces stay (other executors may fetch them from here); a later {@code value()} on this
+     * executor rebuilds the value from them. Not in local mode, where the driver's own copy serves every task.
      */
     static void dropBroadcastValue(Broadcast<?> b) {
         SparkEnv env = SparkEnv.get();
         if (env == null || "driver".equals(env.executorId())) return;
         env.blockManager().removeBlock(new BroadcastBlockId(b.id(), ""), false);
+        Reference<?> cached = cachedValue(b);
+        if (cached != null) cached.clear();
+    }
+
+    /** The reference by which Spark's {@code TorrentBroadcast} keeps its value, or null if this Spark has none. */
+    static Reference<?> cachedValue(Broadcast<?> b) {
+        try {
+            Field f = b.getClass().getDeclaredField("_value");
+            f.setAccessible(true);
+            return f.get(b) instanceof Reference<?> r ? r : null;
+        } catch (ReflectiveOperationException | RuntimeException e) { // another Spark: the value then lives until the task ends
+            log.debug("cannot clear the cached value of broadcast {}: {}", b.id(), e.toString());
+            return null;
+        }
     }
 
     /** Whose optimizer slots a pooled trainer holds: the worker's whose round it last ended, and at which step. */

@@ -250,10 +250,7 @@ public final class TrainJob {
             long t0 = System.nanoTime();
             double[] fetched = new double[1];
             WorkerSteps.Result r = ExecutorModels.withTrainerOf(spec, worker, first, (t, ownsSlots) -> {
-                TrainState start = state.value();
-                fetched[0] = (System.nanoTime() - t0) / 1e9;
-                WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots);
-                ExecutorModels.dropBroadcastValue(state); // the graph has its copy now
+                WorkerSteps.Loaded loaded = loadBroadcast(t, state, ownsSlots, t0, fetched);
                 return WorkerSteps.train(t, loaded, samples, worker, plan, first, steps, gatherSlots);
             });
             // In the executor's log: where a worker's share of the round's communication goes.
@@ -272,6 +269,19 @@ public final class TrainJob {
             // Blocking: the next round's broadcast must not arrive on an executor that still holds this state.
             pieces.unpersist(true);
         }
+    }
+
+    /**
+     * Loads the broadcast state into the trainer and lets go of it: nothing refers to the deserialized state once this
+     * returns (not even a local of the caller's frame), so the GC can take it back while the steps run.
+     */
+    private static WorkerSteps.Loaded loadBroadcast(SegmentationTrainer t, Broadcast<TrainState> state,
+                                                    boolean ownsSlots, long t0, double[] fetched) {
+        TrainState start = state.value();
+        fetched[0] = (System.nanoTime() - t0) / 1e9;
+        WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots);
+        ExecutorModels.dropBroadcastValue(state); // the graph has its copy now
+        return loaded;
     }
 
     /** How the state of a round is cut for its trip back: with or without the optimizer slots. */

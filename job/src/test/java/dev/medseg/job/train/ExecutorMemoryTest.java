@@ -1,12 +1,47 @@
 package dev.medseg.job.train;
 
+import dev.medseg.job.tables.TestSpark;
 import dev.medseg.model.ModelConfig;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** An executor too small for the frozen block fails fast and says how much it needs. */
+/** An executor too small for the frozen block fails fast and says how much it needs; a loaded broadcast is let go. */
 class ExecutorMemoryTest {
+    @Test
+    void theBroadcastsCachedValueIsFoundAndClearedAndCanBeReadAgain() throws Exception {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        float[] big = new float[1 << 16];
+        big[7] = 3f;
+        Broadcast<float[]> b = jsc.broadcast(big);
+        try {
+            // A task's copy, as an executor deserializes it: its first value() reads the blocks and keeps the value.
+            var bytes = new ByteArrayOutputStream();
+            try (var out = new ObjectOutputStream(bytes)) {
+                out.writeObject(b);
+            }
+            @SuppressWarnings("unchecked")
+            Broadcast<float[]> task = (Broadcast<float[]>) new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray())).readObject();
+            float[] v = task.value();
+            assertEquals(3f, v[7]);
+            var ref = ExecutorModels.cachedValue(task);
+            assertNotNull(ref, "this Spark's TorrentBroadcast keeps its value in a field named _value: a Spark upgrade"
+                    + " that renames it makes every executor hold a dead state through each round");
+            assertSame(v, ref.get());
+            ref.clear();
+            assertEquals(3f, task.value()[7], "a cleared value is read again from the blocks");
+        } finally {
+            b.destroy();
+        }
+    }
+
     @Test
     void llama7bBlockSizeAndRefusal() {
         long bytes = ExecutorModels.blockBytes(ModelConfig.Llm.llama7b());
