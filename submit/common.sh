@@ -72,8 +72,10 @@ medseg_submit() {
   fi
   local driver_opts exec_opts
   # Training moves the model-sized state through driver and executor heaps every round; G1 would shrink the heap
-  # after each round and grow it again in the next, a 1-3 s stall of the broadcast fetch in some rounds.
-  local keep_heap="-XX:MaxHeapFreeRatio=100"
+  # after each round and grow it again in the next, a 1-3 s stall of the broadcast fetch in some rounds; and its
+  # adaptive marking threshold fell so low that every state piece reaching the driver started a concurrent marking
+  # cycle (~10 a round). Same flags as the bench cluster (StandaloneCluster.ROUND_HEAP_FLAGS).
+  local keep_heap="-XX:MaxHeapFreeRatio=100 -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=70"
   driver_opts="$jvm_flags $keep_heap $(javacpp "$driver_heap" "$driver_offheap") ${MEDSEG_DRIVER_JAVA_OPTS:-}"
   exec_opts="$jvm_flags $keep_heap $(javacpp "$exec_heap" "$exec_offheap") ${MEDSEG_EXECUTOR_JAVA_OPTS:-}"
   local conf=(--driver-memory "${driver_heap}g"

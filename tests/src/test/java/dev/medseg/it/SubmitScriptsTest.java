@@ -92,8 +92,11 @@ class SubmitScriptsTest {
         String exec = conf(l, "spark.executor.extraJavaOptions");
         assertTrue(exec.startsWith(String.join(" ", ChildJvm.flags()) + " "), exec);
         // Neither heap shrinks between rounds (G1 would give back and re-grow the state's share every round).
-        assertTrue(exec.contains("-XX:MaxHeapFreeRatio=100"), exec);
-        assertTrue(l.contains("-XX:MaxHeapFreeRatio=100"), "driver JVM: " + l);
+        // ... and G1 starts marking at 70% occupancy, not at an adaptive threshold every state piece crossed.
+        for (String f : List.of("-XX:MaxHeapFreeRatio=100", "-XX:-G1UseAdaptiveIHOP", "-XX:InitiatingHeapOccupancyPercent=70")) {
+            assertTrue(exec.contains(f), f + " in " + exec);
+            assertTrue(l.contains(f), f + " for the driver JVM: " + l);
+        }
         // Off-heap 3 GB: JavaCPP capped there, Spark's overhead one GB above it, physical = heap 4 + 3 + 1.
         assertTrue(exec.contains("-Dorg.bytedeco.javacpp.maxbytes=3G -Dorg.bytedeco.javacpp.maxphysicalbytes=8G"), exec);
         assertEquals("4g", conf(l, "spark.executor.memoryOverhead"));

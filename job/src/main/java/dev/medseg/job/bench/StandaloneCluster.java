@@ -106,6 +106,16 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     /**
+     * The heap settings of the driver and executors, as {@code submit/common.sh} gives them: a round allocates and
+     * drops model-sized arrays. G1 would shrink the heap after a round and grow it in the next (a 1-3 s stall of the
+     * broadcast fetch in some rounds), and its adaptive marking threshold fell so low that every 61 MB piece reaching
+     * the driver started a concurrent marking cycle (~10 per round, each 0.2-0.4 s of a core during the exchange);
+     * at 70% a piece's arrival reclaims the dead pieces before it and marks nothing.
+     */
+    static final List<String> ROUND_HEAP_FLAGS = List.of("-XX:MaxHeapFreeRatio=100", "-XX:-G1UseAdaptiveIHOP",
+            "-XX:InitiatingHeapOccupancyPercent=70");
+
+    /**
      * The {@code SparkSubmit} command running {@code medseg ARGS} here in client mode: one 1-core executor per worker,
      * tasks started only once all executors are up (so each worker's partition trains in its own JVM).
      */
@@ -113,13 +123,15 @@ public final class StandaloneCluster implements AutoCloseable {
         String flags = String.join(" ", build.flags());
         // GC logs of the driver and of each executor (by pid) beside the other logs: where a round's pauses go
         String gcLog = "-Xlog:gc:file=" + logs().resolve("gc-%p.log");
-        List<String> cmd = build.java(List.of("-Xmx" + memory.driverHeapGb() + "g", "-XX:MaxHeapFreeRatio=100",
-                        "-Dorg.bytedeco.javacpp.maxbytes=2G", gcLog),
+        List<String> driverJvm = new java.util.ArrayList<>(List.of("-Xmx" + memory.driverHeapGb() + "g"));
+        driverJvm.addAll(ROUND_HEAP_FLAGS);
+        driverJvm.addAll(List.of("-Dorg.bytedeco.javacpp.maxbytes=2G", gcLog));
+        List<String> cmd = build.java(driverJvm,
                 "org.apache.spark.deploy.SparkSubmit");
         cmd.addAll(List.of("--master", "spark://127.0.0.1:" + masterPort, "--deploy-mode", "client",
                 "--class", "dev.medseg.job.cli.Medseg"));
         for (String kv : List.of("spark.executor.extraClassPath=" + build.lib() + "/*",
-                "spark.executor.extraJavaOptions=" + flags + " -XX:MaxHeapFreeRatio=100 " + memory.executorJavaCpp() + " " + gcLog,
+                "spark.executor.extraJavaOptions=" + flags + " " + String.join(" ", ROUND_HEAP_FLAGS) + " " + memory.executorJavaCpp() + " " + gcLog,
                 "spark.driver.extraJavaOptions=" + flags,
                 "spark.executor.memory=" + memory.executorHeapGb() + "g", "spark.executor.cores=1", "spark.task.cpus=1",
                 "spark.executorEnv.OMP_NUM_THREADS=1", "spark.cores.max=" + workers,
