@@ -6,7 +6,7 @@
 #   MEDSEG_SPARK_CONF            whitespace-separated key=value Spark settings (leading `--conf k=v` args work too)
 #   MEDSEG_DRIVER_HEAP_GB        driver heap (default 4)
 #   MEDSEG_DRIVER_OFFHEAP_GB     driver ND4J off-heap limit (default 2; local.sh: 8, the driver trains there)
-#   MEDSEG_EXECUTOR_HEAP_GB      executor heap (default 4)
+#   MEDSEG_EXECUTOR_HEAP_GB      executor heap (default 6)
 #   MEDSEG_EXECUTOR_OFFHEAP_GB   executor ND4J off-heap limit (default 6); memoryOverhead = this + 1 GB
 #   MEDSEG_EXECUTOR_CORES        cores per executor (default 1); ND4J uses as many threads, one task at a time
 #   MEDSEG_DRIVER_JAVA_OPTS / MEDSEG_EXECUTOR_JAVA_OPTS   extra JVM options (keep the --add-opens flags)
@@ -27,7 +27,7 @@ read -r jvm_flags < "$root/job/target/jvm-flags"
 source "$root/bin/native-env.sh"
 driver_heap=${MEDSEG_DRIVER_HEAP_GB:-4}
 driver_offheap=${MEDSEG_DRIVER_OFFHEAP_GB:-2}
-exec_heap=${MEDSEG_EXECUTOR_HEAP_GB:-4}
+exec_heap=${MEDSEG_EXECUTOR_HEAP_GB:-6}
 exec_offheap=${MEDSEG_EXECUTOR_OFFHEAP_GB:-6}
 exec_cores=${MEDSEG_EXECUTOR_CORES:-1}
 gpu_discovery=${MEDSEG_GPU_DISCOVERY:-$root/submit/gpu-discovery.sh}
