@@ -158,13 +158,16 @@ public final class TrainJob {
         try {
             for (int round = firstRound; round < totalRounds; round++) {
                 long roundStart = System.nanoTime();
-                current = jsc.broadcast(state);
+                // A fresh run's optimizer slots are zeros: its first round sends the parameters alone and the workers
+                // start their slots from zero (0.42 GB less per executor for TransUNet's momentum, 0.84 for Adam's).
+                boolean slotsFromZero = round == firstRound && state.slots().length > 0 && state.slotsAreZero();
+                current = jsc.broadcast(slotsFromZero ? state.withoutSlots() : state);
                 long first = (long) round * ts.averagingFrequency();
                 jsc.setJobDescription(String.format("medseg train: round %d/%d (steps %d-%d)", round + 1, totalRounds,
                         first, Math.min(totalIters, first + ts.averagingFrequency()) - 1));
                 boolean gather = ts.gathersSlots(round, totalRounds, val != null);
-                RoundSum sum = trainRound(train, current, spec, plan, first, ts.averagingFrequency(), gather,
-                        layoutOf(paramLayout, bufferLayout, ts, gather));
+                RoundSum sum = trainRound(train, current, slotsFromZero, spec, plan, first, ts.averagingFrequency(),
+                        gather, layoutOf(paramLayout, bufferLayout, ts, gather));
                 state = sum.average();
                 current.destroy();
                 current = null;
@@ -238,9 +241,10 @@ public final class TrainJob {
      * One round: every worker trains on its partition from the broadcast state and leaves its result, cut into the
      * pieces of {@code layout}, cached on its executor; then the driver gathers the workers' mean piece by piece
      * (a {@code treeAggregate} per piece; the first one runs the training). With {@code gatherSlots} false the
-     * workers send back no optimizer slots (they keep their own for the next round).
+     * workers send back no optimizer slots (they keep their own for the next round). {@code slotsFromZero}: the
+     * broadcast carries no slots because they are all zero (a fresh run's first round).
      */
-    static RoundSum trainRound(JavaRDD<SliceSample> train, Broadcast<TrainState> state, RunSpec spec,
+    static RoundSum trainRound(JavaRDD<SliceSample> train, Broadcast<TrainState> state, boolean slotsFromZero, RunSpec spec,
                                WorkerSteps.Plan plan, long first, int steps, boolean gatherSlots, StatePieces layout) {
         JavaRDD<StatePiece> pieces = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) -> {
             List<SliceSample> samples = new ArrayList<>();
@@ -250,7 +254,7 @@ public final class TrainJob {
             long t0 = System.nanoTime();
             double[] fetched = new double[1];
             WorkerSteps.Result r = ExecutorModels.withTrainerOf(spec, worker, first, (t, ownsSlots) -> {
-                WorkerSteps.Loaded loaded = loadBroadcast(t, state, ownsSlots, t0, fetched);
+                WorkerSteps.Loaded loaded = loadBroadcast(t, state, ownsSlots, slotsFromZero, t0, fetched);
                 return WorkerSteps.train(t, loaded, samples, worker, plan, first, steps, gatherSlots);
             });
             // In the executor's log: where a worker's share of the round's communication goes.
@@ -276,10 +280,10 @@ public final class TrainJob {
      * returns (not even a local of the caller's frame), so the GC can take it back while the steps run.
      */
     private static WorkerSteps.Loaded loadBroadcast(SegmentationTrainer t, Broadcast<TrainState> state,
-                                                    boolean ownsSlots, long t0, double[] fetched) {
+                                                    boolean ownsSlots, boolean slotsFromZero, long t0, double[] fetched) {
         TrainState start = state.value();
         fetched[0] = (System.nanoTime() - t0) / 1e9;
-        WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots);
+        WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots, slotsFromZero);
         ExecutorModels.dropBroadcastValue(state); // the graph has its copy now
         return loaded;
     }

@@ -66,11 +66,22 @@ public final class WorkerSteps {
      * if they are not, the slots restart from zero and the result will say so.
      */
     public static Loaded load(SegmentationTrainer trainer, TrainState start, boolean ownsSlots) {
+        return load(trainer, start, ownsSlots, false);
+    }
+
+    /**
+     * As {@link #load(SegmentationTrainer, TrainState, boolean)}; {@code slotsFromZero} says that a {@code start}
+     * without slots stands for all-zero slots (a fresh run's first round, which sends no zeros): the trainer's are
+     * then set to zero, which is not a restart.
+     */
+    public static Loaded load(SegmentationTrainer trainer, TrainState start, boolean ownsSlots, boolean slotsFromZero) {
         long t0 = System.nanoTime();
         boolean restarted = false;
         if (start.slots().length == 0 && trainer.slotCount() > 0) {
             trainer.loadKeepingSlots(start);
-            if (!ownsSlots) {
+            if (slotsFromZero) {
+                trainer.resetSlots();
+            } else if (!ownsSlots) {
                 trainer.resetSlots();
                 restarted = true;
             }

@@ -224,6 +224,14 @@ class TrainJobTest {
         WorkerSteps.Result fresh = WorkerSteps.run(trainer, zeroSlots, sortedSamples(), 0, plan, 2, 2);
         assertFalse(fresh.slotsRestarted());
         assertTrue(away.state().sameAs(fresh.state()), "a restart is a step from zero slots");
+        // A fresh run's first round sends no zeros: a state without slots that stands for zero slots is no restart,
+        // whatever slots the pooled trainer held.
+        WorkerSteps.Result firstRound = WorkerSteps.train(trainer,
+                WorkerSteps.load(trainer, afterOne.withoutSlots(), false, true), sortedSamples(), 0, plan, 2, 2, true);
+        assertFalse(firstRound.slotsRestarted());
+        assertTrue(firstRound.state().sameAs(fresh.state()));
+        assertTrue(zeroSlots.slotsAreZero());
+        assertFalse(afterOne.slotsAreZero());
         RoundSum sum = RoundSum.of(List.of(away), 64 << 20);
         assertEquals(1, sum.slotRestarts());
     }

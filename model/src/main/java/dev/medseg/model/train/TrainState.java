@@ -87,6 +87,17 @@ public record TrainState(long step, float[] params, float[][] slots, float[] buf
         return new TrainState(step, params, new float[0][], buffers);
     }
 
+    /**
+     * Whether every optimizer slot value is +0.0, as a new optimizer's are (bit for bit: a -0.0 would not be what
+     * resetting the slots gives).
+     */
+    public boolean slotsAreZero() {
+        for (float[] s : slots) {
+            for (float v : s) if (Float.floatToRawIntBits(v) != 0) return false;
+        }
+        return true;
+    }
+
     /** A deep copy. */
     public TrainState copy() {
         float[][] s = new float[slots.length][];

@@ -35,6 +35,19 @@ class TrainStateTest {
     }
 
     @Test
+    void slotsAreZeroOnlyWhenEveryBitIsZero() {
+        float[][] slots = {new float[5], new float[5]};
+        TrainState s = new TrainState(0, new float[]{1f, 2f, 3f, 4f, 5f}, slots, new float[0]);
+        assertTrue(s.slotsAreZero());
+        assertTrue(s.withoutSlots().slotsAreZero(), "no slots: nothing to send");
+        slots[1][4] = -0f; // not what resetting the slots gives
+        assertFalse(s.slotsAreZero());
+        slots[1][4] = 0f;
+        slots[0][0] = Float.MIN_VALUE;
+        assertFalse(s.slotsAreZero());
+    }
+
+    @Test
     void javaSerializationRoundTripsEveryBitInFourBytesPerValue() throws Exception {
         SplittableRandom r = new SplittableRandom(5);
         int n = 3 * (1 << 18) + 17; // several 1 MiB blocks and a partial one
