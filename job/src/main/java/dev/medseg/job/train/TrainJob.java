@@ -158,9 +158,11 @@ public final class TrainJob {
         try {
             for (int round = firstRound; round < totalRounds; round++) {
                 long roundStart = System.nanoTime();
-                // A fresh run's optimizer slots are zeros: its first round sends the parameters alone and the workers
-                // start their slots from zero (0.42 GB less per executor for TransUNet's momentum, 0.84 for Adam's).
-                boolean slotsFromZero = round == firstRound && state.slots().length > 0 && state.slotsAreZero();
+                // A fresh run's optimizer slots are zeros (its initial state carries none): its first round sends the
+                // parameters alone and the workers start their slots from zero (0.42 GB less per executor for
+                // TransUNet's momentum, 0.84 for Adam's). A resumed run's first round sends the checkpoint's slots.
+                boolean slotsFromZero = round == firstRound && ts.optimizer().slots() > 0
+                        && (state.slots().length == 0 || state.slotsAreZero());
                 current = jsc.broadcast(slotsFromZero ? state.withoutSlots() : state);
                 long first = (long) round * ts.averagingFrequency();
                 jsc.setJobDescription(String.format("medseg train: round %d/%d (steps %d-%d)", round + 1, totalRounds,
@@ -312,7 +314,8 @@ public final class TrainJob {
 
     /**
      * The state training starts from: the graph's seeded initialisation, overwritten by {@code train.init} (a
-     * reference .pth state dict, or our checkpoint's parameters and buffers) or by the ImageNet-21k npz.
+     * reference .pth state dict, or our checkpoint's parameters and buffers) or by the ImageNet-21k npz; without
+     * optimizer slots, which start at zero.
      */
     static Init initialState(SegmentationTrainer t, String initFile, String npz) {
         if (!initFile.isEmpty()) {
@@ -321,8 +324,8 @@ public final class TrainJob {
                     && ModelCheckpoint.FORMAT.equals(ModelCheckpoint.metadata(file).get(ModelCheckpoint.FORMAT_KEY));
             if (ours) {
                 TrainState s = ModelCheckpoint.read(file, t.params(), t.buffers()).state();
-                TrainState fresh = t.state();
-                t.load(new TrainState(0, s.params(), fresh.slots(), s.buffers()));
+                t.loadKeepingSlots(new TrainState(0, s.params(), new float[0][], s.buffers()));
+                t.resetSlots(); // a new optimizer: its slots start at zero
             } else {
                 try (TensorSource src = TensorSources.open(file)) {
                     StateDict.load(t.graph(), src);
@@ -333,7 +336,9 @@ public final class TrainJob {
                 VitNpzImporter.load(t.graph(), src, VitNpzImporter.Mode.STRICT);
             }
         }
-        return new Init(t.state(), t.params(), t.buffers());
+        // Without the optimizer slots: they are zeros, and as a task result they would cost the executor up to three
+        // serialized copies (a 4 GB executor ran out of heap returning TransUNet's 0.84 GB state with its momentum).
+        return new Init(t.stateWithoutSlots(), t.params(), t.buffers());
     }
 
     /** The validation scores recorded in best.safetensors, if there is one (a resumed run keeps reporting them). */

@@ -236,6 +236,27 @@ class TrainJobTest {
         assertEquals(1, sum.slotRestarts());
     }
 
+    @Test
+    void aRunInitialisedFromOurCheckpointStartsFromItsParametersWithZeroSlots() throws Exception {
+        RunSpec spec = RunSpec.of(config());
+        TrainSettings ts = spec.train();
+        var plan = new WorkerSteps.Plan(ts.seed(), 2, 12, 6, ts.schedule(12, 2), ts.augment());
+        var trained = new SegmentationTrainer(spec.model(), ts.loss(), ts.optimizer(), 2, ts.seed(), null);
+        TrainState after = WorkerSteps.run(trained, trained.state(), sortedSamples(), 0, plan, 0, 2).state();
+        assertFalse(after.slotsAreZero(), "two steps of momentum");
+        java.nio.file.Path file = dir.resolve("init-from.safetensors");
+        dev.medseg.model.train.ModelCheckpoint.write(file, trained.params(), trained.buffers(), after, java.util.Map.of());
+
+        var fresh = new SegmentationTrainer(spec.model(), ts.loss(), ts.optimizer(), 2, ts.seed() + 1, null);
+        WorkerSteps.run(fresh, fresh.state(), sortedSamples(), 0, plan, 0, 1); // a pooled trainer's slots are not zero
+        TrainJob.Init init = TrainJob.initialState(fresh, file.toString(), "");
+        assertEquals(0, init.state().slots().length, "the initial state travels without its (zero) slots");
+        assertEquals(0, init.state().step());
+        assertArrayEquals(after.params(), init.state().params());
+        assertArrayEquals(after.buffers(), init.state().buffers());
+        assertTrue(fresh.state().slotsAreZero(), "a run starts a new optimizer");
+    }
+
     private static List<SliceSample> sortedSamples() {
         List<SliceSample> sorted = new ArrayList<>(trainSamples);
         sorted.sort(Comparator.comparing(SliceSample::key));
