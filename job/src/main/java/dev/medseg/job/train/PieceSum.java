@@ -82,7 +82,7 @@ public final class PieceSum implements Serializable {
     /** Values in the piece. */
     int length() {
         if (workers.isEmpty()) throw new IllegalStateException("no worker returned piece " + piece);
-        return sum != null ? sum.length : pieces.firstEntry().getValue().values().length;
+        return sum != null ? sum.length : pieces.firstEntry().getValue().length();
     }
 
     /**
@@ -91,9 +91,9 @@ public final class PieceSum implements Serializable {
      * order, whichever loop computes it.
      */
     public void meanInto(int from, int len, float[] out, int at) {
-        int n = workers.size();
-        if (from < 0 || len < 0 || from + len > length() || at < 0 || at + len > out.length) {
-            throw new IndexOutOfBoundsException("values " + from + "+" + len + " of a piece of " + length() + " into "
+        int n = workers.size(), length = length();
+        if (from < 0 || len < 0 || from + len > length || at < 0 || at + len > out.length) {
+            throw new IndexOutOfBoundsException("values " + from + "+" + len + " of a piece of " + length + " into "
                     + at + " of " + out.length);
         }
         if (sum != null) {

@@ -75,6 +75,11 @@ public final class StatePiece implements Serializable {
 
     public Stats stats() { return stats; }
 
+    /** How many values the piece holds (without copying a view's values out). */
+    public int length() {
+        return values != null ? values.length : layout.length(piece);
+    }
+
     /** The values: its own, or a copy out of the state it views (a view is never changed: threads may share it). */
     public float[] values() {
         return values != null ? values : layout.copyOut(source, piece);
