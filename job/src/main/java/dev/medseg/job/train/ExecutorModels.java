@@ -83,7 +83,7 @@ public final class ExecutorModels {
      * array that would otherwise sit in the heap through the steps and the result's serialization, until the task
      * ends. Two holders: the block manager's copy, and the task's {@code Broadcast}, which keeps the value under a
      * soft reference that the GC clears only when the heap is nearly full (the executor's young collections then
-     * carried 0.4-0.8 GB of dead state each round, and a 4 GB executor ran out of heap in the first round). The
+     * carried 0.4-0.8 GB of dead state through each round's steps and gather). The
      * broadcast's serialized pieces stay (other executors may fetch them from here); a later {@code value()} on this
      * executor rebuilds the value from them. Not in local mode, where the driver's own copy serves every task.
      */
