@@ -49,14 +49,7 @@ public final class RoundSum {
         } else {
             requireSameWorkers(p, w);
         }
-        if (sum.length() != layout.length(p)) {
-            throw new IllegalStateException("piece " + p + " has " + layout.length(p) + " values, its sum " + sum.length());
-        }
-        int[] from = {0};
-        layout.forEachSegment(state, p, (a, off, n) -> { // straight into the next state: no piece-sized copy
-            sum.meanInto(from[0], n, a, off);
-            from[0] += n;
-        });
+        layout.fill(p, sum.length(), state, sum::meanInto); // straight into the next state: no piece-sized copy
         placed[p] = true;
         missing--;
     }

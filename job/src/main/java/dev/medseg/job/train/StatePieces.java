@@ -89,16 +89,26 @@ public record StatePieces(int params, int slots, int buffers, int maxPieceValues
         return out;
     }
 
+    /** Where a piece's values come from: writes values {@code from .. from + n} of the piece to {@code array} at {@code offset}. */
+    public interface PieceSource {
+        void copyTo(int from, int n, float[] array, int offset);
+    }
+
+    /** Fills piece {@code p} of {@code s}, run by run, from a source of {@code length} values. */
+    public void fill(int p, int length, TrainState s, PieceSource source) {
+        if (length != length(p)) {
+            throw new IllegalArgumentException("piece " + p + " has " + length(p) + " values, got " + length);
+        }
+        int[] from = {0};
+        forEachSegment(s, p, (a, off, n) -> {
+            source.copyTo(from[0], n, a, off);
+            from[0] += n;
+        });
+    }
+
     /** Copies {@code values} (piece {@code p}) into its place in {@code s}. */
     public void copyIn(float[] values, int p, TrainState s) {
-        if (values.length != length(p)) {
-            throw new IllegalArgumentException("piece " + p + " has " + length(p) + " values, got " + values.length);
-        }
-        int[] i = {0};
-        forEachSegment(s, p, (a, off, n) -> {
-            System.arraycopy(values, i[0], a, off, n);
-            i[0] += n;
-        });
+        fill(p, values.length, s, (from, n, a, off) -> System.arraycopy(values, from, a, off, n));
     }
 
     /** A state of this shape, all zeros, at {@code step}: what the pieces are copied into. */
