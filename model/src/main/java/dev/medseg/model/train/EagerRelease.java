@@ -80,16 +80,24 @@ final class EagerRelease extends BaseListener {
         return true;
     }
 
-    /** Starts a new step's counts (arrays of the previous step were freed by then). */
     /** Arrays closed during the last step (for tests and diagnostics). */
     private int closed;
+    /** This step's arrays of the {@code keep} variables, by name, as the ops made them. */
+    private final Map<String, INDArray> pinned = new HashMap<>();
 
     int closedLastStep() {
         return closed;
     }
 
+    /** The array a {@code keep} variable got this step, or null if no op has made it (yet). */
+    INDArray pinned(String name) {
+        return pinned.get(name);
+    }
+
+    /** Starts a new step's counts (arrays of the previous step were freed by then). */
     void reset() {
         closed = 0;
+        pinned.clear();
         remaining.clear();
         remaining.putAll(readers);
         live.clear();
@@ -105,6 +113,7 @@ final class EagerRelease extends BaseListener {
             INDArray a = outputs[i];
             if (a == null) continue;
             if (keep.contains(name)) {
+                pinned.put(name, a);
                 bufferUsers.merge(root(a), 1, Integer::sum); // pinned: never decremented this step
                 continue;
             }

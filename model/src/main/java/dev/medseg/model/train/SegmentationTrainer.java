@@ -28,8 +28,8 @@ import java.util.function.Function;
 /**
  * One model in training: the TRAIN-mode graph with its loss, the trainable parameters held in one flat vector
  * (each SameDiff variable is a view into it, so the optimizer updates the graph in place), the optimizer-state
- * vectors in the same layout (gradients are applied parameter by parameter as SameDiff returns them), and the
- * BatchNorm running statistics. Frozen weights are graph constants shared with whoever supplied them. Not thread-safe: one trainer per task slot.
+ * vectors in the same layout (gradients are applied parameter by parameter as the step makes them, see
+ * {@link GradientSink}), and the BatchNorm running statistics. Frozen weights are graph constants shared with whoever supplied them. Not thread-safe: one trainer per task slot.
  */
 public final class SegmentationTrainer {
     /** BatchNorm's running-statistics momentum (PyTorch's default 0.1). */
@@ -45,7 +45,12 @@ public final class SegmentationTrainer {
     private final INDArray flatParams;
     private final INDArray[] slots;
     private final INDArray scratch;
-    private final List<String> outputs = new ArrayList<>();
+    /** What a step reads from the gradient function (pinned by {@link EagerRelease}): loss, batch statistics, gradients. */
+    private final Set<String> kept = new HashSet<>();
+    /** The one output a step asks SameDiff for: the {@link StepSink} of everything in {@link #kept}. */
+    private final List<String> requested;
+    /** The gradient function's variable holding each parameter's gradient, in {@link #params} order. */
+    private final String[] gradients;
     private EagerRelease eager;
     private LiveProfile liveProfile;
     private ClosingMemoryMgr currentSession;
@@ -93,11 +98,24 @@ public final class SegmentationTrainer {
         // array) and then points it at ours: the copies, a parameter-sized 421 MB for R50-ViT-B/16, are unreachable
         // but their native memory goes only when the GC finalises them, which a small, quiet heap may never do.
         System.gc();
-        outputs.add(SegmentationLoss.LOSS);
+        SameDiff gradFn = sd.getFunction("grad");
+        List<SDVariable> read = new ArrayList<>();
         for (Graph.BatchStats s : graph.batchStats()) {
-            outputs.add(s.batchMean());
-            outputs.add(s.batchVar());
+            read.add(gradFn.getVariable(s.batchMean()));
+            read.add(gradFn.getVariable(s.batchVar()));
         }
+        gradients = new String[params.entries().size()];
+        for (int i = 0; i < gradients.length; i++) {
+            String name = params.entries().get(i).name();
+            SDVariable g = sd.getGradForVariable(name);
+            if (g == null) throw new IllegalStateException("no gradient for " + name + ": the loss does not depend on it");
+            gradients[i] = g.name();
+            read.add(gradFn.getVariable(g.name()));
+        }
+        SDVariable lossValue = gradFn.getVariable(SegmentationLoss.LOSS);
+        kept.add(lossValue.name());
+        for (SDVariable v : read) kept.add(v.name());
+        requested = List.of(StepSink.of(gradFn, lossValue, read).name());
     }
 
     public ModelConfig model() { return model; }
@@ -213,34 +231,39 @@ public final class SegmentationTrainer {
         Nd4j.getRandom().setSeed(rngSeed);
         ClosingMemoryMgr session = freeReleasedArrays();
         eagerRelease(session).reset();
-        var result = graph.sd().calculateGradientsAndOutputs(feed, outputs, params.shapes().keySet());
+        var result = graph.sd().calculateGradientsAndOutputs(feed, requested, null);
         double lossValue;
         try {
-            Map<String, INDArray> grads = result.getGradients();
-            for (ParamLayout.Entry e : params.entries()) {
-                if (grads.get(e.name()) == null) throw new IllegalStateException("no gradient for " + e.name());
-            }
-            lossValue = result.getOutputs().get(SegmentationLoss.LOSS).getDouble(0);
+            INDArray[] grads = new INDArray[gradients.length];
+            for (int i = 0; i < grads.length; i++) grads[i] = made(gradients[i]);
+            lossValue = made(SegmentationLoss.LOSS).getDouble(0);
             step++;
             // Both optimizers are element-wise, so updating parameter by parameter on views of the flat vectors
             // equals one flat update, without a parameter-sized gradient vector and a copy into it every step.
             INDArray[] slotViews = new INDArray[slots.length];
-            for (ParamLayout.Entry e : params.entries()) {
+            for (int k = 0; k < grads.length; k++) {
+                ParamLayout.Entry e = params.entries().get(k);
                 for (int i = 0; i < slots.length; i++) slotViews[i] = flatView(slots[i], e);
-                INDArray gr = grads.get(e.name()).reshape(e.length());
+                INDArray gr = grads[k].reshape(e.length());
                 optimizer.update(flatView(flatParams, e), gr, slotViews, scratch == null ? null : flatView(scratch, e),
                         lr, step);
             }
-            updateRunningStats(result.getOutputs());
+            updateRunningStats();
         } finally {
             // Off-heap memory is otherwise freed only when the GC collects these arrays, which a small Java heap
             // rarely triggers: a run's resident memory would grow by the activations and gradients of every step.
-            release(result.getGradients().values());
             release(result.getOutputs().values());
             release(feed.values());
             session.closeAll();
         }
         return new StepResult(lossValue, lr);
+    }
+
+    /** The array the step just made for a {@link #kept} variable. */
+    private INDArray made(String name) {
+        INDArray a = eager.pinned(name);
+        if (a == null) throw new IllegalStateException("the step made no value for " + name);
+        return a;
     }
 
     /** Frees the off-heap memory of arrays nothing refers to any more. */
@@ -251,15 +274,15 @@ public final class SegmentationTrainer {
     }
 
     /**
-     * The listener that frees intermediates during the step (made once: it needs the gradient function and the
-     * names of what the step returns: the requested outputs and every parameter's gradient).
+     * The listener that frees intermediates during the step and pins what the step reads (made once: it needs the
+     * gradient function and the names of what the step reads).
      */
     private EagerRelease eagerRelease(ClosingMemoryMgr session) {
         if (eager == null) {
             SameDiff sd = graph.sd();
             SameDiff gradFn = sd.getFunction("grad");
-            Set<String> keep = new HashSet<>(outputs);
-            for (String p : params.shapes().keySet()) keep.add(sd.getGradForVariable(p).name());
+            Set<String> keep = new HashSet<>(kept);
+            keep.addAll(requested);
             eager = new EagerRelease(gradFn, keep, b -> currentSession.ownerOf(b));
             eager.profile(liveProfile);
             sd.addListeners(eager); // calculateGradients runs the gradient function with the main graph's listeners
@@ -329,11 +352,11 @@ public final class SegmentationTrainer {
     }
 
     /** running = (1 − m)·running + m·batch, as PyTorch's BatchNorm2d in train mode (unbiased variance). */
-    private void updateRunningStats(Map<String, INDArray> out) {
+    private void updateRunningStats() {
         SameDiff sd = graph.sd();
         for (Graph.BatchStats b : graph.batchStats()) {
-            sd.getArrForVarName(b.runningMean()).muli(1 - BN_MOMENTUM).addi(out.get(b.batchMean()).mul(BN_MOMENTUM));
-            sd.getArrForVarName(b.runningVar()).muli(1 - BN_MOMENTUM).addi(out.get(b.batchVar()).mul(BN_MOMENTUM));
+            sd.getArrForVarName(b.runningMean()).muli(1 - BN_MOMENTUM).addi(made(b.batchMean()).mul(BN_MOMENTUM));
+            sd.getArrForVarName(b.runningVar()).muli(1 - BN_MOMENTUM).addi(made(b.batchVar()).mul(BN_MOMENTUM));
         }
     }
 
