@@ -28,8 +28,9 @@ import java.util.function.Function;
 /**
  * One model in training: the TRAIN-mode graph with its loss, the trainable parameters held in one flat vector
  * (each SameDiff variable is a view into it, so the optimizer updates the graph in place), the optimizer-state
- * vectors in the same layout (gradients are applied parameter by parameter as the step makes them, see
- * {@link GradientSink}), and the BatchNorm running statistics. Frozen weights are graph constants shared with whoever supplied them. Not thread-safe: one trainer per task slot.
+ * vectors in the same layout (gradients are applied parameter by parameter once the step has made them all, see
+ * {@link StepSink}), and the BatchNorm running statistics. Frozen weights are graph constants shared with whoever
+ * supplied them. Not thread-safe: one trainer per task slot.
  */
 public final class SegmentationTrainer {
     /** BatchNorm's running-statistics momentum (PyTorch's default 0.1). */
