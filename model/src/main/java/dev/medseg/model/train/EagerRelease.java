@@ -25,7 +25,8 @@ import java.util.function.Function;
  * reaches zero. Arrays are counted by their root data buffer, so a view (reshape, permute) keeps its base alive, and
  * only arrays the session's memory manager allocated for op outputs are ever closed ({@code ownerOf}): parameters,
  * constants, placeholders and anything an op passed through unchanged are never touched. The buffers of requested
- * outputs and of the gradients the trainer reads are pinned for the whole step.
+ * outputs and of what the trainer reads (loss, batch statistics, gradients) are pinned for the whole step, and the
+ * trainer takes those arrays from here ({@link #pinned}): it asks SameDiff for one output only ({@link StepSink}).
  */
 final class EagerRelease extends BaseListener {
     /** Op inputs reading each op-output variable of the gradient function (one per occurrence). */
