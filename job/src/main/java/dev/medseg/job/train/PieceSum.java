@@ -70,15 +70,6 @@ public final class PieceSum implements Serializable {
     /** Each worker's stats, by worker. */
     public Map<Integer, StatePiece.Stats> workers() { return java.util.Collections.unmodifiableMap(workers); }
 
-    /** The mean over the workers, narrowed to float (one worker's own values when there is one). */
-    public float[] mean() {
-        int n = length();
-        if (sum == null && workers.size() == 1) return pieces.firstEntry().getValue().values();
-        float[] out = new float[n];
-        meanInto(0, n, out, 0);
-        return out;
-    }
-
     /** Values in the piece. */
     int length() {
         if (workers.isEmpty()) throw new IllegalStateException("no worker returned piece " + piece);

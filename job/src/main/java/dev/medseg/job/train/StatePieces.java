@@ -106,11 +106,6 @@ public record StatePieces(int params, int slots, int buffers, int maxPieceValues
         });
     }
 
-    /** Copies {@code values} (piece {@code p}) into its place in {@code s}. */
-    public void copyIn(float[] values, int p, TrainState s) {
-        fill(p, values.length, s, (from, n, a, off) -> System.arraycopy(values, from, a, off, n));
-    }
-
     /** A state of this shape, all zeros, at {@code step}: what the pieces are copied into. */
     public TrainState empty(long step) {
         float[][] s = new float[slots][];
