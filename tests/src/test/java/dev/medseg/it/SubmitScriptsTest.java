@@ -78,6 +78,23 @@ class SubmitScriptsTest {
     }
 
     @Test
+    void theLauncherCapsTheYoungGenerationOfSingleProcessModelCommandsOnly() throws Exception {
+        String young = "-Xmn64m";
+        for (String[] model : List.of(new String[]{"forward"}, new String[]{"bench", "train-step"},
+                new String[]{"bench", "forward"}, new String[]{"bench", "peer"})) {
+            assertTrue(launcher(Map.of(), model).contains(young), String.join(" ", model));
+        }
+        // Spark drivers (local-mode train and predict hold model-sized arrays on the heap) and Java-heavy commands keep G1's sizing.
+        for (String[] other : List.of(new String[]{"train"}, new String[]{"predict"}, new String[]{"prep"},
+                new String[]{"bench", "averaging"}, new String[]{"bench", "prep"})) {
+            assertFalse(launcher(Map.of(), other).contains(young), String.join(" ", other));
+        }
+        // A user's own size comes later on the line, so it wins.
+        String line = launcher(Map.of("MEDSEG_JAVA_OPTS", "-Xmx2g -Xmn256m"), "forward");
+        assertTrue(line.indexOf(young) < line.indexOf("-Xmn256m"), line);
+    }
+
+    @Test
     void standaloneWithoutSparkHomeRunsSparkSubmitFromTheBuiltClasspath() throws Exception {
         Result r = script("standalone.sh", Map.of("MEDSEG_SPARK_CONF", "spark.a=1 spark.executor.memory=9g",
                         "MEDSEG_EXECUTOR_OFFHEAP_GB", "3", "MEDSEG_EXECUTOR_CORES", "2"),
