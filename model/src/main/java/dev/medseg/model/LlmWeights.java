@@ -1,12 +1,16 @@
 package dev.medseg.model;
 
 import dev.medseg.model.io.CheckpointFormatException;
+import dev.medseg.model.io.DType;
 import dev.medseg.model.io.LlamaBlockExtractor;
+import dev.medseg.model.io.TensorInfo;
 import dev.medseg.model.io.TensorSource;
 import dev.medseg.model.io.TensorSources;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,6 +23,7 @@ import java.util.Map;
  * config, as arrays keyed by the graph's names ({@code transformer.llama.layers.0.*}). Load once per JVM and share.
  */
 public final class LlmWeights {
+    private static final Logger LOG = LoggerFactory.getLogger(LlmWeights.class);
     /** Where the block sits in the graph. */
     public static final String GRAPH_PREFIX = "transformer.llama.layers.0.";
 
@@ -37,6 +42,28 @@ public final class LlmWeights {
             throw new CheckpointFormatException(path.toString(), null, "cannot read the LLM block: " + e.getMessage(), e);
         }
     }
+
+    /** Whether {@code storage} holds every value of a {@code stored} tensor exactly. */
+    static boolean keepsExactly(DType stored, WeightStorage storage) {
+        return switch (storage) {
+            case FLOAT32 -> stored == DType.F16 || stored == DType.BF16 || stored == DType.F32;
+            case FLOAT16 -> stored == DType.F16;
+            case BFLOAT16 -> stored == DType.BF16;
+        };
+    }
+
+    /** Refuses a matrix with a value float16 would turn into an infinity (its largest finite value is 65504). */
+    private static void requireHalfRange(TensorSource src, String key, INDArray w) {
+        double max = w.amaxNumber().doubleValue();
+        if (!(max <= HALF_MAX)) {
+            w.close();
+            throw new CheckpointFormatException(src.describe(), key, "holds a value of magnitude " + max
+                    + ", beyond float16's range (65504): set model.llm.storage = bfloat16 or float32");
+        }
+    }
+
+    /** The largest value float16 rounds to a finite number (65504 plus half of its last step, 32, exclusive). */
+    static final double HALF_MAX = 65519.99;
 
     private static Map<String, String> check(TensorSource src, int layer, ModelConfig.Llm cfg) {
         boolean canonical = src.info(LlamaBlockExtractor.CANONICAL.get(0)).isPresent();
@@ -62,14 +89,27 @@ public final class LlmWeights {
         return keys;
     }
 
+    /**
+     * The block's weights by graph name: the two norm weights as {@code dtype} (the graph's), the seven matrices as
+     * {@code cfg.storage()}. Half-precision storage of a half-precision checkpoint keeps its values exactly; other
+     * combinations round, and the log says so. A weight that float16 cannot hold (beyond ±65504) is refused.
+     */
     public static Map<String, INDArray> load(Path path, int layer, ModelConfig.Llm cfg, DataType dtype) {
         try (TensorSource src = TensorSources.open(path)) {
             Map<String, String> keys = check(src, layer, cfg);
             Map<String, INDArray> out = new LinkedHashMap<>();
+            WeightStorage storage = cfg.storage();
             for (var e : keys.entrySet()) {
                 String key = e.getValue();
-                INDArray w = OffHeap.floats(src.require(key).shape(), b -> src.readFloatInto(key, b));
-                out.put(GRAPH_PREFIX + e.getKey(), OffHeap.as(w, dtype));
+                TensorInfo info = src.require(key);
+                INDArray w = OffHeap.floats(info.shape(), b -> src.readFloatInto(key, b));
+                boolean matrix = info.rank() == 2;
+                if (matrix && storage == WeightStorage.FLOAT16) requireHalfRange(src, key, w);
+                out.put(GRAPH_PREFIX + e.getKey(), OffHeap.as(w, matrix ? storage.dataType(dtype) : dtype));
+                if (matrix && storage != WeightStorage.FLOAT32 && !keepsExactly(info.dtype(), storage)) {
+                    LOG.info("{}: {} is {}; model.llm.storage = {} rounds it", src.describe(), key, info.dtype(),
+                            storage.configName());
+                }
             }
             return out;
         } catch (CheckpointFormatException e) {

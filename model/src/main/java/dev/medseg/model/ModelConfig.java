@@ -90,16 +90,28 @@ public record ModelConfig(Encoder encoder, int imageSize, int inChannels, int nu
      * @param normEps       RMSNorm epsilon (1e-6 LLaMA-1, 1e-5 Llama 3)
      * @param finalNorm     apply the model-level RMSNorm (unit weight) after the block, as the reference does
      * @param outerResidual x + block(x) instead of block(x)
+     * @param storage       how the block's seven weight matrices are kept in memory (products always run in fp32)
      */
     public record Llm(int dim, int heads, int kvHeads, int ffnDim, double normEps, boolean finalNorm,
-                      boolean outerResidual) {
+                      boolean outerResidual, WeightStorage storage) {
         public Llm {
             require(dim > 0 && heads > 0 && dim % heads == 0, "llm.dim must be a positive multiple of llm.heads");
             require(kvHeads > 0 && heads % kvHeads == 0, "llm.heads must be a multiple of llm.kvHeads");
             require(ffnDim > 0 && normEps > 0, "llm.ffnDim > 0 and llm.normEps > 0");
+            require(storage != null, "llm.storage must be set");
+        }
+
+        /** A block whose weights are kept in fp32. */
+        public Llm(int dim, int heads, int kvHeads, int ffnDim, double normEps, boolean finalNorm, boolean outerResidual) {
+            this(dim, heads, kvHeads, ffnDim, normEps, finalNorm, outerResidual, WeightStorage.FLOAT32);
         }
 
         public int headDim() { return dim / heads; }
+
+        /** The same block with its weight matrices kept as {@code s}. */
+        public Llm withStorage(WeightStorage s) {
+            return new Llm(dim, heads, kvHeads, ffnDim, normEps, finalNorm, outerResidual, s);
+        }
 
         /** LLaMA-7B's block, as LLM-TransUNet uses its layer 31. */
         public static Llm llama7b() { return new Llm(4096, 32, 32, 11008, 1e-6, true, false); }

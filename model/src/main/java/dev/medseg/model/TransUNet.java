@@ -24,6 +24,8 @@ import static dev.medseg.model.nn.Graph.Init.*;
 public final class TransUNet {
     public static final String INPUT = "image";
     public static final String LOGITS = "logits";
+    /** LLM-TransUNet: the frozen block's output tokens (B·N, llm.dim), before mapper2 (for inspection). */
+    public static final String LLM_OUTPUT = "transformer.llama.output";
 
     private TransUNet() {}
 
@@ -67,7 +69,7 @@ public final class TransUNet {
             // reference moved behind the LLM (hence its key transformer.encoder_norm). No outer residual by default.
             ModelConfig.Llm l = c.llm().get();
             SDVariable up = Layers.linear(g, "transformer.llama_dim_mapper1", tokens, d, l.dim(), false, UNIFORM_FAN_IN);
-            SDVariable llm = LlamaBlock.apply(g, "transformer.llama.", up, l, n);
+            SDVariable llm = sd.updateVariableNameAndReference(LlamaBlock.apply(g, "transformer.llama.", up, l, n), LLM_OUTPUT);
             if (l.outerResidual()) llm = BroadcastAdd.residual(g.sd(), llm, up);
             tokens = Layers.linear(g, "transformer.llama_dim_mapper2", llm, l.dim(), d, false, UNIFORM_FAN_IN);
             encoderNorm = "transformer.encoder_norm";

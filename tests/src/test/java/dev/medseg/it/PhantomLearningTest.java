@@ -94,12 +94,13 @@ class PhantomLearningTest {
         assertTrue(dice > 0.85, "mean test Dice " + dice);
     }
 
+    /** Also the frozen block kept in bfloat16 (model.llm.storage): loaded, trained through and evaluated that way. */
     @Test
     void medVisionLlamaLearnsLesionPhantoms() {
         double dice = trainAndEvaluate("medvisionllama", "conf/quickstart/isic2017.conf", List.of(
                         "model.architecture=medvisionllama", "model.encoder=vit", "model.decoder.skips=0",
                         "model.decoder.batchNorm=false", "model.vit.patchSize=8", "model.mvl.fusionLayers=[1]",
-                        "model.llm.kvHeads=2", "model.llm.ffnDim=128"),
+                        "model.llm.kvHeads=2", "model.llm.ffnDim=128", "model.llm.storage=bfloat16"),
                 "--dim", "64", "--heads", "4", "--kv-heads", "2", "--ffn", "128");
         assertTrue(dice > 0.8, "mean test Dice " + dice);
     }

@@ -65,7 +65,8 @@ class SubmitScriptsTest {
     void theLauncherTurnsC2OffForModelCommandsOnly() throws Exception {
         String c1 = "-XX:TieredStopAtLevel=1";
         for (String[] model : List.of(new String[]{"train"}, new String[]{"forward"}, new String[]{"predict"},
-                new String[]{"bench", "train-step"}, new String[]{"bench", "forward"}, new String[]{"bench", "peer"})) {
+                new String[]{"bench", "train-step"}, new String[]{"bench", "forward"}, new String[]{"bench", "peer"},
+                new String[]{"bench", "storage"})) {
             assertTrue(launcher(Map.of(), model).contains(c1), String.join(" ", model));
         }
         for (String[] java : List.of(new String[]{"prep"}, new String[]{"score"}, new String[]{"evaluate"},
@@ -81,7 +82,7 @@ class SubmitScriptsTest {
     void theLauncherCapsTheYoungGenerationOfSingleProcessModelCommandsOnly() throws Exception {
         String young = "-Xmn64m";
         for (String[] model : List.of(new String[]{"forward"}, new String[]{"bench", "train-step"},
-                new String[]{"bench", "forward"}, new String[]{"bench", "peer"})) {
+                new String[]{"bench", "forward"}, new String[]{"bench", "peer"}, new String[]{"bench", "storage"})) {
             assertTrue(launcher(Map.of(), model).contains(young), String.join(" ", model));
         }
         // Spark drivers (local-mode train and predict hold model-sized arrays on the heap) and Java-heavy commands keep G1's sizing.

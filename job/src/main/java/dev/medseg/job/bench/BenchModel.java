@@ -1,6 +1,7 @@
 package dev.medseg.job.bench;
 
 import dev.medseg.model.ModelConfig;
+import dev.medseg.model.WeightStorage;
 
 import java.util.Locale;
 
@@ -20,9 +21,15 @@ public enum BenchModel {
 
     /** The model at {@code size} with {@code classes} outputs; {@code tiny}: the test-size model of the same topology. */
     public ModelConfig config(int size, int classes, boolean tiny) {
+        return config(size, classes, tiny, WeightStorage.FLOAT32);
+    }
+
+    /** As {@link #config(int, int, boolean)}, the LLM block's weight matrices kept as {@code storage}. */
+    public ModelConfig config(int size, int classes, boolean tiny, WeightStorage storage) {
         boolean llm = this == LLM_TRANSUNET;
-        if (tiny) return ModelConfig.testing(classes, size, llm);
-        return llm ? ModelConfig.llmTransUNet(classes, size) : ModelConfig.r50ViTB16(classes, size);
+        ModelConfig c = tiny ? ModelConfig.testing(classes, size, llm)
+                : llm ? ModelConfig.llmTransUNet(classes, size) : ModelConfig.r50ViTB16(classes, size);
+        return c.llm().isPresent() ? c.withLlm(c.llm().get().withStorage(storage)) : c;
     }
 
     /** Parses {@code transunet}, {@code llm-transunet} or {@code both} (all models). */

@@ -1,5 +1,7 @@
 package dev.medseg.job.bench;
 
+import dev.medseg.model.WeightStorage;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,9 +16,15 @@ import java.util.Map;
  * @param steps   timed steps (the median is the figure)
  * @param warmup  untimed steps first (graph set-up, JIT, allocator)
  * @param tiny    the test-size model instead of the real one (smoke runs; figures mean nothing)
+ * @param llmStorage how LLM-TransUNet's frozen block keeps its weight matrices (products run in fp32 either way)
  */
 public record BenchSettings(BenchModel model, Mode mode, int batch, int size, int classes, int steps, int warmup,
-                            boolean tiny) {
+                            boolean tiny, WeightStorage llmStorage) {
+    /** A run with the frozen block in fp32, as the peer keeps it. */
+    public BenchSettings(BenchModel model, Mode mode, int batch, int size, int classes, int steps, int warmup, boolean tiny) {
+        this(model, mode, batch, size, classes, steps, warmup, tiny, WeightStorage.FLOAT32);
+    }
+
     /** Training step or inference. */
     public enum Mode {
         TRAIN_STEP("train_step"), FORWARD("forward");
@@ -31,7 +39,7 @@ public record BenchSettings(BenchModel model, Mode mode, int batch, int size, in
 
     /** Checks ranges so a typo cannot ask for a 100 GB batch. */
     public BenchSettings {
-        if (model == null || mode == null) throw new IllegalArgumentException("model and mode required");
+        if (model == null || mode == null || llmStorage == null) throw new IllegalArgumentException("model, mode and LLM storage required");
         if (batch < 1 || batch > 64) throw new IllegalArgumentException("--batch must be in [1, 64], got " + batch);
         if (size < 16 || size > 1024 || size % 16 != 0) {
             throw new IllegalArgumentException("--size must be a multiple of 16 in [16, 1024], got " + size);
@@ -39,6 +47,11 @@ public record BenchSettings(BenchModel model, Mode mode, int batch, int size, in
         if (classes < 2 || classes > 256) throw new IllegalArgumentException("--classes must be in [2, 256], got " + classes);
         if (steps < 1 || steps > 1000) throw new IllegalArgumentException("--steps must be in [1, 1000], got " + steps);
         if (warmup < 0 || warmup > 100) throw new IllegalArgumentException("--warmup must be in [0, 100], got " + warmup);
+    }
+
+    /** The benchmarked model's config. */
+    public dev.medseg.model.ModelConfig modelConfig() {
+        return model.config(size, classes, tiny, llmStorage);
     }
 
     /** The figure name prefix, e.g. {@code train_step.llm-transunet}. */
@@ -53,6 +66,7 @@ public record BenchSettings(BenchModel model, Mode mode, int batch, int size, in
         m.put("size", size);
         m.put("classes", classes);
         m.put("dtype", "fp32");
+        if (model == BenchModel.LLM_TRANSUNET) m.put("llm_storage", llmStorage.configName());
         m.put("steps", steps);
         m.put("warmup", warmup);
         return m;

@@ -53,6 +53,38 @@ public final class ModelBenchCommands {
         }
     }
 
+    /** {@code bench storage}: how far half-precision storage of the frozen block moves LLM-TransUNet's logits. */
+    @Command(name = "storage", description = "LLM-TransUNet eval logits with the frozen block's matrices kept as "
+            + "float16 and bfloat16 (model.llm.storage) against float32 storage of the same fp32-drawn weights: max and "
+            + "mean absolute difference, and the fraction of pixels whose class is unchanged.")
+    public static final class Storage implements Callable<Integer> {
+        @Option(names = "--batch", defaultValue = "2", description = "Images (default ${DEFAULT-VALUE}).")
+        int batch;
+        @Option(names = "--size", defaultValue = "256", description = "Image side in pixels (default ${DEFAULT-VALUE}).")
+        int size;
+        @Option(names = "--classes", defaultValue = "9", description = "Output classes (default ${DEFAULT-VALUE}, Synapse).")
+        int classes;
+        @Option(names = "--tiny", description = "The test-size model (a quick smoke run).")
+        boolean tiny;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (batch < 1 || batch > 64) throw new UserError("--batch must be in [1, 64], got " + batch);
+            if (size < 16 || size > 1024 || size % 16 != 0) throw new UserError("--size must be a multiple of 16 in [16, 1024], got " + size);
+            if (classes < 2 || classes > 256) throw new UserError("--classes must be in [2, 256], got " + classes);
+            PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+            StorageBenchmark.run(size, classes, batch, tiny, l -> {
+                out.println(l.toJson());
+                out.flush();
+            }, m -> {
+                err.println(m);
+                err.flush();
+            });
+            return 0;
+        }
+    }
+
     /** {@code bench forward}: eval-mode inference throughput and peak memory. */
     @Command(name = "forward", description = "Eval-mode forward at fp32: median s/batch, images/s, achieved GFLOP/s "
             + "and peak RSS, each model in a fresh JVM.")

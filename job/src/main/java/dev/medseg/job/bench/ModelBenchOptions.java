@@ -1,6 +1,7 @@
 package dev.medseg.job.bench;
 
 import dev.medseg.job.cli.UserError;
+import dev.medseg.model.WeightStorage;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -29,6 +30,10 @@ public final class ModelBenchOptions {
             description = "train-step: also report the intermediate arrays alive at the step's memory peak, the N "
                     + "largest groups by the op that made them and the ops still to read them (slows the timed steps).")
     int liveProfile;
+    @Option(names = "--llm-storage", defaultValue = "float32", paramLabel = "TYPE",
+            description = "How LLM-TransUNet keeps its frozen block's weight matrices: float32, float16 or bfloat16 "
+                    + "(model.llm.storage; products run in fp32 either way) (default ${DEFAULT-VALUE}).")
+    String llmStorage;
     @Option(names = "--in-process", description = "Run in this JVM instead of one fresh JVM per model "
             + "(peak memory then mixes models).")
     boolean inProcess;
@@ -49,9 +54,15 @@ public final class ModelBenchOptions {
             throw new UserError("--live-profile is for train-step (eval forwards free every array after its last reader)");
         }
         int s = tiny && size == 256 ? 64 : size; // --tiny alone means a 64 px smoke run
+        WeightStorage storage;
+        try {
+            storage = WeightStorage.parse(llmStorage);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--llm-storage: " + e.getMessage());
+        }
         List<BenchSettings> out = new ArrayList<>();
         try {
-            for (BenchModel m : models) out.add(new BenchSettings(m, mode, batch, s, classes, steps, warmup, tiny));
+            for (BenchModel m : models) out.add(new BenchSettings(m, mode, batch, s, classes, steps, warmup, tiny, storage));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -72,6 +83,7 @@ public final class ModelBenchOptions {
                 "--model", s.model().id(), "--batch", "" + s.batch(), "--size", "" + s.size(), "--classes", "" + s.classes(),
                 "--steps", "" + s.steps(), "--warmup", "" + s.warmup()));
         if (s.tiny()) a.add("--tiny");
+        if (s.llmStorage() != WeightStorage.FLOAT32) a.addAll(List.of("--llm-storage", s.llmStorage().configName()));
         a.add("--in-process");
         return a;
     }

@@ -48,7 +48,7 @@ public final class ModelBenchmark {
      */
     public static List<BenchLine> run(BenchSettings s, int opProfileTop, int liveProfileTop, Consumer<BenchLine> out,
                                       Consumer<String> log) {
-        ModelConfig cfg = s.model().config(s.size(), s.classes(), s.tiny());
+        ModelConfig cfg = s.modelConfig();
         ProcStats.LoadAverage before = ProcStats.loadAverage();
         long t0 = System.nanoTime();
         Step step;
@@ -184,7 +184,7 @@ public final class ModelBenchmark {
         return n;
     }
 
-    private static float[] randomImages(int batch, ModelConfig c) {
+    static float[] randomImages(int batch, ModelConfig c) {
         Random r = new Random(SEED);
         float[] x = new float[batch * c.inChannels() * c.imageSize() * c.imageSize()];
         for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();

@@ -28,7 +28,8 @@ public final class ModelOverrides {
                 "model.decoder.batchNorm=" + c.decoderBatchNorm(), "model.llm.enabled=" + c.llm().isPresent()));
         c.llm().ifPresent(l -> o.addAll(List.of("model.llm.dim=" + l.dim(), "model.llm.heads=" + l.heads(),
                 "model.llm.kvHeads=" + l.kvHeads(), "model.llm.ffnDim=" + l.ffnDim(), "model.llm.normEps=" + l.normEps(),
-                "model.llm.finalNorm=" + l.finalNorm(), "model.llm.outerResidual=" + l.outerResidual())));
+                "model.llm.finalNorm=" + l.finalNorm(), "model.llm.outerResidual=" + l.outerResidual(),
+                "model.llm.storage=" + l.storage().configName())));
         return o;
     }
 

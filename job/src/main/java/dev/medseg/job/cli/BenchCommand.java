@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
 /** Benchmarks, one subcommand each; every figure is one JSON line on stdout. */
 @Command(name = "bench", description = "Benchmarks: one JSON line per figure {name, value, unit, config}.",
         subcommands = {BenchCommand.Prep.class, BenchCommand.Hd95.class, ModelBenchCommands.TrainStep.class,
-                ModelBenchCommands.Forward.class, ModelBenchCommands.Peer.class, AveragingCommand.class})
+                ModelBenchCommands.Forward.class, ModelBenchCommands.Peer.class, ModelBenchCommands.Storage.class,
+                AveragingCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,6 +1,7 @@
 package dev.medseg.job.config;
 
 import dev.medseg.model.ModelConfig;
+import dev.medseg.model.WeightStorage;
 
 import java.util.Optional;
 
@@ -43,7 +44,8 @@ public final class ModelSettings {
             if (lh % kv != 0) throw s.bad("model.llm.kvHeads", "must divide model.llm.heads (" + lh + ")");
             llm = Optional.of(new ModelConfig.Llm(dim, lh, kv, s.intIn("model.llm.ffnDim", 1, 1 << 20),
                     s.doubleIn("model.llm.normEps", 1e-12, 1), s.bool("model.llm.finalNorm"),
-                    s.bool("model.llm.outerResidual")));
+                    s.bool("model.llm.outerResidual"),
+                    WeightStorage.parse(s.oneOf("model.llm.storage", "float32", "float16", "bfloat16"))));
         }
         int skips = s.intIn("model.decoder.skips", 0, 3);
         if (encoder == ModelConfig.Encoder.VIT && skips != 0) {

@@ -220,10 +220,10 @@ public final class ExecutorModels {
         throw (T) e;
     }
 
-    /** Bytes of the frozen block in fp32: attention, SwiGLU FFN and the two norms. */
+    /** Bytes of the frozen block as stored: attention and SwiGLU FFN matrices as {@code l.storage()}, the two norms in fp32. */
     static long blockBytes(ModelConfig.Llm l) {
         long d = l.dim(), kv = (long) l.kvHeads() * l.headDim(), f = l.ffnDim();
-        return 4L * (2 * d * d + 2 * kv * d + 3 * f * d + 2 * d);
+        return (long) l.storage().bytes() * (2 * d * d + 2 * kv * d + 3 * f * d) + 4L * 2 * d;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.medseg.job.bench;
 
 import dev.medseg.job.cli.Medseg;
+import dev.medseg.model.WeightStorage;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -33,10 +34,10 @@ class ModelBenchCommandsTest {
     @Test
     void benchListsTheModelSubcommandsBesidePrep() {
         var bench = Medseg.commandLine().getSubcommands().get("bench");
-        assertEquals(List.of("prep", "hd95", "train-step", "forward", "peer", "averaging"), List.copyOf(bench.getSubcommands().keySet()));
+        assertEquals(List.of("prep", "hd95", "train-step", "forward", "peer", "storage", "averaging"), List.copyOf(bench.getSubcommands().keySet()));
         Run r = run("bench");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("missing benchmark: choose one of prep, hd95, train-step, forward, peer, averaging"), r.err());
+        assertTrue(r.err().contains("missing benchmark: choose one of prep, hd95, train-step, forward, peer, storage, averaging"), r.err());
     }
 
     @Test
@@ -67,6 +68,51 @@ class ModelBenchCommandsTest {
         ModelBenchOptions back = parse(a.subList(2, a.size()).toArray(String[]::new));
         assertTrue(back.inProcess);
         assertEquals(List.of(s), back.settings(BenchSettings.Mode.FORWARD));
+    }
+
+    @Test
+    void llmStorageReachesTheChildTheModelAndTheFigures() {
+        ModelBenchOptions o = parse("--llm-storage", "float16", "--tiny");
+        List<BenchSettings> all = o.settings(BenchSettings.Mode.FORWARD);
+        BenchSettings llm = all.get(1);
+        assertEquals(BenchModel.LLM_TRANSUNET, llm.model());
+        assertEquals(WeightStorage.FLOAT16, llm.modelConfig().llm().orElseThrow().storage());
+        assertEquals("float16", llm.config().get("llm_storage"));
+        assertFalse(all.get(0).config().containsKey("llm_storage"), "TransUNet has no LLM block");
+        List<String> a = ModelBenchOptions.childArguments(llm);
+        assertEquals(List.of("--llm-storage", "float16", "--in-process"), a.subList(a.size() - 3, a.size()));
+        assertEquals(List.of(llm), parse(a.subList(2, a.size()).toArray(String[]::new)).settings(BenchSettings.Mode.FORWARD));
+        // the train job of bench averaging gets the same block through ModelOverrides
+        assertTrue(ModelOverrides.of(llm.modelConfig()).contains("model.llm.storage=float16"));
+        Run r = run("bench", "forward", "--llm-storage", "fp8");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--llm-storage: unknown LLM weight storage 'fp8'"), r.err());
+    }
+
+    @Test
+    void storageComparesHalfStorageLogitsWithFp32Storage() {
+        Run r = run("bench", "storage", "--tiny", "--size", "32", "--batch", "1", "--classes", "3");
+        assertEquals(0, r.exit(), r.err());
+        List<BenchLine> lines = r.out().lines().filter(l -> l.startsWith("{")).map(BenchLine::parse).toList();
+        assertEquals(8, lines.size(), r.out());
+        for (String s : List.of("float16", "bfloat16")) {
+            String p = "storage.llm-transunet." + s + ".";
+            double max = value(lines, p + "logit_max_abs_diff"), mean = value(lines, p + "logit_mean_abs_diff");
+            // fp32 draws rounded to half precision: the logits move, a little
+            assertTrue(max > 0 && mean > 0 && mean <= max, s + ": " + max + ", " + mean);
+            assertTrue(max < 0.1 * (Double) lines.get(0).config().get("mean_abs_logit") + 1e-3, s + ": " + max);
+            double agree = value(lines, p + "argmax_agreement");
+            assertTrue(agree > 0.9 && agree <= 1, s + ": " + agree);
+        }
+        // bfloat16 keeps 8 mantissa bits to float16's 11: it moves the block's output more (both by well under 1%)
+        double f16 = value(lines, "storage.llm-transunet.float16.block_output_rel_diff");
+        double bf16 = value(lines, "storage.llm-transunet.bfloat16.block_output_rel_diff");
+        assertTrue(f16 > 0 && f16 < bf16 && bf16 < 0.01, f16 + ", " + bf16);
+        assertEquals(2, run("bench", "storage", "--size", "30").exit());
+    }
+
+    private static double value(List<BenchLine> lines, String name) {
+        return lines.stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow(() -> new AssertionError(name)).value();
     }
 
     @Test

@@ -92,6 +92,18 @@ class ConfigLoaderTest {
         var c3 = ConfigLoader.load(Optional.empty(), List.of("model.llm.kvHeads=5"));
         var e3 = assertThrows(ConfigError.class, () -> ModelSettings.from(new Settings(c3)));
         assertTrue(e3.getMessage().startsWith("config key 'model.llm.kvHeads' must divide model.llm.heads (32)"), e3.getMessage());
+        var c4 = ConfigLoader.load(Optional.empty(), List.of("model.llm.storage=fp8"));
+        var e4 = assertThrows(ConfigError.class, () -> ModelSettings.from(new Settings(c4)));
+        assertTrue(e4.getMessage().startsWith("config key 'model.llm.storage' must be one of float32, float16, bfloat16"),
+                e4.getMessage());
+    }
+
+    @Test
+    void theLlmBlockIsKeptInFp32UnlessTheConfigSaysOtherwise() {
+        var dflt = ModelSettings.from(new Settings(ConfigLoader.load(Optional.empty(), List.of())));
+        assertEquals(dev.medseg.model.WeightStorage.FLOAT32, dflt.llm().orElseThrow().storage());
+        var half = ModelSettings.from(new Settings(ConfigLoader.load(Optional.empty(), List.of("model.llm.storage=BFloat16"))));
+        assertEquals(dev.medseg.model.WeightStorage.BFLOAT16, half.llm().orElseThrow().storage());
     }
 
     @Test

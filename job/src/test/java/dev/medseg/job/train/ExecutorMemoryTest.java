@@ -46,6 +46,9 @@ class ExecutorMemoryTest {
     void llama7bBlockSizeAndRefusal() {
         long bytes = ExecutorModels.blockBytes(ModelConfig.Llm.llama7b());
         assertEquals(4L * 202_383_360, bytes); // model-spec §4.2: 202,383,360 parameters
+        // half-precision storage: the seven matrices at 2 bytes, the two 4096-value norms still at 4
+        assertEquals(2L * (202_383_360 - 2 * 4096) + 4L * 2 * 4096,
+                ExecutorModels.blockBytes(ModelConfig.Llm.llama7b().withStorage(dev.medseg.model.WeightStorage.FLOAT16)));
         var e = assertThrows(IllegalStateException.class,
                 () -> ExecutorModels.requireOffHeap(bytes, 1_000_000_000L, 500_000_000L));
         assertTrue(e.getMessage().contains("needs 0.81 GB") && e.getMessage().contains("0.50 GB left")

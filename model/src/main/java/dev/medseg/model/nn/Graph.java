@@ -46,6 +46,8 @@ public final class Graph {
     private final Map<String, long[]> buffers = new LinkedHashMap<>();
     private final Function<String, INDArray> frozenSource;
     private int dropoutSites;
+    /** The forward pass's latest product with a widened frozen matrix (see {@link FrozenMatmul#widened}). */
+    private SDVariable lastWidenedProduct;
 
     /**
      * @param batch        the static batch size in TRAIN mode (dropout masks need it); ignored in EVAL
@@ -89,19 +91,36 @@ public final class Graph {
      * frozen source when there is one (the array is shared, not copied), else drawn with {@code init}.
      */
     public SDVariable frozen(String name, Init init, long fanIn, long... shape) {
+        return frozen(name, init, fanIn, dtype, shape);
+    }
+
+    /**
+     * As {@link #frozen(String, Init, long, long...)}, kept as {@code storage} (the frozen source must supply that
+     * type; drawn weights are drawn in the graph's type and then rounded to it).
+     */
+    public SDVariable frozen(String name, Init init, long fanIn, DataType storage, long... shape) {
         if (trainable.containsKey(name) || frozen.containsKey(name)) throw new IllegalStateException("duplicate parameter " + name);
         frozen.put(name, shape.clone());
         INDArray arr = frozenSource == null ? null : frozenSource.apply(name);
         if (arr == null) {
             arr = initial(name, init, fanIn, shape[0], shape);
+            if (storage != dtype) {
+                INDArray wide = arr;
+                arr = wide.castTo(storage);
+                wide.close();
+            }
         } else if (!Arrays.equals(arr.shape(), shape)) {
             throw new IllegalArgumentException("frozen weight " + name + " has shape " + Arrays.toString(arr.shape())
                     + " but the model config needs " + Arrays.toString(shape));
-        } else if (arr.dataType() != dtype) {
-            throw new IllegalArgumentException("frozen weight " + name + " is " + arr.dataType() + ", the graph is " + dtype);
+        } else if (arr.dataType() != storage) {
+            throw new IllegalArgumentException("frozen weight " + name + " is " + arr.dataType() + ", the model keeps it as " + storage);
         }
         return sd.constant(name, arr);
     }
+
+    SDVariable lastWidenedProduct() { return lastWidenedProduct; }
+
+    void lastWidenedProduct(SDVariable y) { lastWidenedProduct = y; }
 
     /** A BatchNorm running-statistics buffer: a constant the trainer overwrites after each step. */
     public SDVariable buffer(String name, double value, long... shape) {

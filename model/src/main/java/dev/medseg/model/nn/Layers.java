@@ -1,6 +1,7 @@
 package dev.medseg.model.nn;
 
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
@@ -31,9 +32,14 @@ public final class Layers {
         return y;
     }
 
-    /** A frozen linear map without bias: y = x·Wᵀ with W a shared constant [out, in]. */
+    /** A frozen linear map without bias: y = x·Wᵀ with W a shared constant [out, in], kept in the graph's type. */
     public static SDVariable frozenLinear(Graph g, String name, SDVariable x, int in, int out) {
-        return FrozenMatmul.of(g.sd(), x, g.frozen(name + ".weight", NORMAL_002, in, out, in));
+        return frozenLinear(g, name, x, in, out, g.dtype());
+    }
+
+    /** As {@link #frozenLinear(Graph, String, SDVariable, int, int)}, with W kept as {@code storage}. */
+    public static SDVariable frozenLinear(Graph g, String name, SDVariable x, int in, int out, DataType storage) {
+        return FrozenMatmul.of(g, x, g.frozen(name + ".weight", NORMAL_002, in, storage, out, in));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.medseg.model.nn;
 
 import dev.medseg.model.ModelConfig;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 import static dev.medseg.model.nn.Graph.Init.*;
@@ -20,18 +21,19 @@ public final class LlamaBlock {
         SameDiff sd = g.sd();
         String p = prefix + "layers.0.";
         int d = c.dim(), hd = c.headDim(), kvDim = c.kvHeads() * hd;
+        DataType w = c.storage().dataType(g.dtype()); // the seven matrices; the two norm weights stay in the graph's type
         SDVariable a = Layers.rmsNorm(g, x, g.frozen(p + "attention_norm.weight", ONES, d, d), d, c.normEps());
-        SDVariable q = VitEncoder.heads(Layers.frozenLinear(g, p + "attention.wq", a, d, d), n, c.heads(), hd);
-        SDVariable k = repeatKv(Layers.frozenLinear(g, p + "attention.wk", a, d, kvDim), n, c, hd);
-        SDVariable v = repeatKv(Layers.frozenLinear(g, p + "attention.wv", a, d, kvDim), n, c, hd);
+        SDVariable q = VitEncoder.heads(Layers.frozenLinear(g, p + "attention.wq", a, d, d, w), n, c.heads(), hd);
+        SDVariable k = repeatKv(Layers.frozenLinear(g, p + "attention.wk", a, d, kvDim, w), n, c, hd);
+        SDVariable v = repeatKv(Layers.frozenLinear(g, p + "attention.wv", a, d, kvDim, w), n, c, hd);
         SDVariable scores = sd.mmul(q, k, false, true, false).div(Math.sqrt(hd));
         SDVariable probs = OutputSoftmax.of(sd, scores, 3);
         SDVariable o = sd.mmul(probs, v).permute(0, 2, 1, 3).reshape(-1, d);
-        SDVariable h = BroadcastAdd.residual(sd, x, Layers.frozenLinear(g, p + "attention.wo", o, d, d));
+        SDVariable h = BroadcastAdd.residual(sd, x, Layers.frozenLinear(g, p + "attention.wo", o, d, d, w));
         SDVariable f = Layers.rmsNorm(g, h, g.frozen(p + "ffn_norm.weight", ONES, d, d), d, c.normEps());
-        SDVariable gate = Layers.silu(g, Layers.frozenLinear(g, p + "feed_forward.w1", f, d, c.ffnDim()));
-        SDVariable up = Layers.frozenLinear(g, p + "feed_forward.w3", f, d, c.ffnDim());
-        SDVariable out = BroadcastAdd.residual(sd, h, Layers.frozenLinear(g, p + "feed_forward.w2", gate.mul(up), c.ffnDim(), d));
+        SDVariable gate = Layers.silu(g, Layers.frozenLinear(g, p + "feed_forward.w1", f, d, c.ffnDim(), w));
+        SDVariable up = Layers.frozenLinear(g, p + "feed_forward.w3", f, d, c.ffnDim(), w);
+        SDVariable out = BroadcastAdd.residual(sd, h, Layers.frozenLinear(g, p + "feed_forward.w2", gate.mul(up), c.ffnDim(), d, w));
         return c.finalNorm() ? Layers.rmsNorm(g, out, null, d, c.normEps()) : out;
     }
 

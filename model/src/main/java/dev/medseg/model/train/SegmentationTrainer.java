@@ -3,6 +3,7 @@ package dev.medseg.model.train;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.SegmentationNetwork;
 import dev.medseg.model.TransUNet;
+import dev.medseg.model.nn.ControlDependencies;
 import dev.medseg.model.nn.Graph;
 import dev.medseg.model.nn.Inference;
 import dev.medseg.model.nn.QuietStdout;
@@ -100,6 +101,7 @@ public final class SegmentationTrainer {
         // but their native memory goes only when the GC finalises them, which a small, quiet heap may never do.
         System.gc();
         SameDiff gradFn = sd.getFunction("grad");
+        ControlDependencies.copy(sd, gradFn); // e.g. widening a half-precision frozen matrix only when it is needed
         List<SDVariable> read = new ArrayList<>();
         for (Graph.BatchStats s : graph.batchStats()) {
             read.add(gradFn.getVariable(s.batchMean()));
