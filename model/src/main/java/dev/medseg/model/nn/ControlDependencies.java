@@ -15,9 +15,8 @@ import java.util.List;
 public final class ControlDependencies {
     private ControlDependencies() {}
 
-    /** Gives every op of {@code to} the control dependencies its namesake in {@code from} has; returns how many. */
-    public static int copy(SameDiff from, SameDiff to) {
-        int n = 0;
+    /** Gives every op of {@code to} the control dependencies its namesake in {@code from} has. */
+    public static void copy(SameDiff from, SameDiff to) {
         for (SameDiffOp op : from.getOps().values()) {
             List<String> onOps = op.getControlDeps(), onVars = op.getVarControlDeps();
             boolean any = (onOps != null && !onOps.isEmpty()) || (onVars != null && !onVars.isEmpty());
@@ -31,7 +30,6 @@ public final class ControlDependencies {
                         throw new IllegalStateException("op " + op.getName() + " waits for " + d + ", which the gradient function lacks");
                     }
                     out.addControlDependency(to.getVariable(dep.getOutputsOfOp().get(0)));
-                    n++;
                 }
             }
             if (onVars != null) {
@@ -39,10 +37,8 @@ public final class ControlDependencies {
                     SDVariable dep = to.getVariable(v);
                     if (dep == null) throw new IllegalStateException("op " + op.getName() + " waits for " + v + ", which the gradient function lacks");
                     out.addControlDependency(dep);
-                    n++;
                 }
             }
         }
-        return n;
     }
 }

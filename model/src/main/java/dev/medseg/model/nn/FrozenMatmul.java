@@ -35,11 +35,6 @@ public final class FrozenMatmul {
         return y;
     }
 
-    /** x (M, in) · Wᵀ, W a constant (out, in), widened to x's type first if it is stored narrower. */
-    public static SDVariable of(SameDiff sd, SDVariable x, SDVariable w) {
-        return of(sd, x, w, null);
-    }
-
     private static SDVariable of(SameDiff sd, SDVariable x, SDVariable w, SDVariable after) {
         if (!w.isConstant()) throw new IllegalArgumentException(w.name() + " is not a frozen constant");
         GradientOverrides.register("matmul", Mmul.class, Op.class);
