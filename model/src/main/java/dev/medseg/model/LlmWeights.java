@@ -52,12 +52,14 @@ public final class LlmWeights {
         };
     }
 
-    /** Refuses a matrix with a value float16 would turn into an infinity (its largest finite value is 65504). */
-    private static void requireHalfRange(TensorSource src, String key, INDArray w) {
+    /**
+     * Refuses {@code w} (tensor {@code key} of {@code file}) if float16 would turn one of its values into an infinity
+     * (its largest finite value is 65504).
+     */
+    static void requireHalfRange(String file, String key, INDArray w) {
         double max = w.amaxNumber().doubleValue();
         if (!(max <= HALF_MAX)) {
-            w.close();
-            throw new CheckpointFormatException(src.describe(), key, "holds a value of magnitude " + max
+            throw new CheckpointFormatException(file, key, "holds a value of magnitude " + max
                     + ", beyond float16's range (65504): set model.llm.storage = bfloat16 or float32");
         }
     }
@@ -104,7 +106,15 @@ public final class LlmWeights {
                 TensorInfo info = src.require(key);
                 INDArray w = OffHeap.floats(info.shape(), b -> src.readFloatInto(key, b));
                 boolean matrix = info.rank() == 2;
-                if (matrix && storage == WeightStorage.FLOAT16) requireHalfRange(src, key, w);
+                if (matrix && storage == WeightStorage.FLOAT16) {
+                    try {
+                        requireHalfRange(src.describe(), key, w);
+                    } catch (CheckpointFormatException refused) {
+                        w.close();
+                        out.values().forEach(INDArray::close); // the block loaded so far, not left to a GC
+                        throw refused;
+                    }
+                }
                 out.put(GRAPH_PREFIX + e.getKey(), OffHeap.as(w, matrix ? storage.dataType(dtype) : dtype));
                 if (matrix && storage != WeightStorage.FLOAT32 && !keepsExactly(info.dtype(), storage)) {
                     LOG.info("{}: {} is {}; model.llm.storage = {} rounds it", src.describe(), key, info.dtype(),

@@ -4,6 +4,7 @@ import dev.medseg.model.io.CheckpointFormatException;
 import dev.medseg.model.io.TensorInfo;
 import dev.medseg.model.io.TensorSource;
 import dev.medseg.model.nn.Graph;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -61,6 +62,7 @@ public final class StateDict {
             INDArray value = Nd4j.create(src.readFloat(name), theirs, 'c');
             if (conv) value = value.permute(2, 3, 1, 0).dup('c'); // OIHW -> HWIO
             INDArray target = g.sd().getArrForVarName(name);
+            if (target.dataType() == DataType.HALF) LlmWeights.requireHalfRange(src.describe(), name, value);
             target.assign(value.castTo(target.dataType()));
         }
         Set<String> unused = new TreeSet<>(src.names());

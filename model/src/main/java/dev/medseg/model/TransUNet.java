@@ -69,7 +69,10 @@ public final class TransUNet {
             // reference moved behind the LLM (hence its key transformer.encoder_norm). No outer residual by default.
             ModelConfig.Llm l = c.llm().get();
             SDVariable up = Layers.linear(g, "transformer.llama_dim_mapper1", tokens, d, l.dim(), false, UNIFORM_FAN_IN);
-            SDVariable llm = sd.updateVariableNameAndReference(LlamaBlock.apply(g, "transformer.llama.", up, l, n), LLM_OUTPUT);
+            SDVariable llm = LlamaBlock.apply(g, "transformer.llama.", up, l, n);
+            // A side branch for inspection, not a rename: the block's last node keeps the name its gradient override
+            // is keyed on; nothing in training asks for this one, so it never runs there.
+            sd.identity(LLM_OUTPUT, llm);
             if (l.outerResidual()) llm = BroadcastAdd.residual(g.sd(), llm, up);
             tokens = Layers.linear(g, "transformer.llama_dim_mapper2", llm, l.dim(), d, false, UNIFORM_FAN_IN);
             encoderNorm = "transformer.encoder_norm";

@@ -62,6 +62,19 @@ class LlmWeightsStorageTest {
     }
 
     @Test
+    void theRangeCheckNamesTheFileAndTensor() {
+        // also what StateDict.load runs when a .pth fills a float16-stored block (forward --checkpoint)
+        INDArray ok = Nd4j.createFromArray(1f, -65504f, 65519f);
+        LlmWeights.requireHalfRange("ref.pth", "transformer.llama.layers.0.attention.wq.weight", ok);
+        var e = assertThrows(CheckpointFormatException.class, () -> LlmWeights.requireHalfRange("ref.pth",
+                "transformer.llama.layers.0.attention.wq.weight", Nd4j.createFromArray(1f, -65520f)));
+        assertTrue(e.getMessage().contains("ref.pth") && e.getMessage().contains("attention.wq.weight")
+                && e.getMessage().contains("65520"), e.getMessage());
+        assertThrows(CheckpointFormatException.class, () -> LlmWeights.requireHalfRange("ref.pth", "k",
+                Nd4j.createFromArray(Float.NaN)));
+    }
+
+    @Test
     void exactnessFollowsTheCheckpointsType() {
         assertTrue(LlmWeights.keepsExactly(DType.F16, WeightStorage.FLOAT16));
         assertTrue(LlmWeights.keepsExactly(DType.BF16, WeightStorage.BFLOAT16));

@@ -128,6 +128,7 @@ public record PeerBenchmark(Path python, Path script, Path checkout, int threads
         c.put("step_seconds", result.get("all"));
         c.put("threads", result.get("threads"));
         c.put("native_env", nativeEnv);
+        if (c.containsKey("llm_storage")) c.put("llm_storage", "float32"); // the peer's block is always fp32
         if (s.mode() == BenchSettings.Mode.TRAIN_STEP) {
             c.put("loss", "cross-entropy");
             c.put("optimizer", "sgd momentum 0.9, weight decay 1e-4, lr 0.01");
@@ -155,6 +156,7 @@ public record PeerBenchmark(Path python, Path script, Path checkout, int threads
             c.put("peer", BenchLine.round(p.value()));
             c.put("unit", o.unit());
             for (String k : List.of("model", "mode", "batch", "size", "classes", "steps")) c.put(k, o.config().get(k));
+            if (o.config().containsKey("llm_storage")) c.put("llm_storage", o.config().get("llm_storage")); // ours
             c.put("load_ours", o.config().get("load_after"));
             c.put("load_peer", p.config().get("load_after"));
             c.put("target", o.name().endsWith(".seconds") ? "<= 0.8" : o.name().endsWith(".peak_rss") ? "<= 1" : ">= 1.25");

@@ -90,7 +90,7 @@ public final class TrainJob {
         if (resume) {
             String saved = run.readText(RunDirectory.CONFIG).orElseThrow(() ->
                     new UserError("--resume: " + run.location() + " has no " + RunDirectory.CONFIG + " (not a training run)"));
-            if (!sameRecipe(com.typesafe.config.ConfigFactory.parseString(saved), config)) {
+            if (!sameRecipe(savedRecipe(saved), config)) {
                 throw new UserError("--resume: the config differs from " + run.location() + "/" + RunDirectory.CONFIG
                         + "; resume with the run's own config (--conf " + run.location() + "/" + RunDirectory.CONFIG + ")");
             }
@@ -367,6 +367,14 @@ public final class TrainJob {
      */
     static final List<String> OPERATIONAL = List.of("train.maxRounds", "train.validateEvery", "train.checkpointEvery",
             "train.keepCheckpoints", "train.exchangePieceSize");
+
+    /**
+     * A run's saved {@code resolved.conf} over today's defaults: a run saved before a key existed (model.llm.storage,
+     * say) ran with that key's default value, and resuming it must not count the new key as a change.
+     */
+    static Config savedRecipe(String saved) {
+        return com.typesafe.config.ConfigFactory.parseString(saved).withFallback(ConfigLoader.defaults());
+    }
 
     static boolean sameRecipe(Config a, Config b) {
         Config x = a, y = b;

@@ -50,6 +50,17 @@ class PeerBenchmarkTest {
     }
 
     @Test
+    void thePeersBlockIsLabelledFp32AndRatiosSayWhichStorageWasOurs() {
+        var half = new BenchSettings(BenchModel.LLM_TRANSUNET, BenchSettings.Mode.FORWARD, 2, 256, 9, 3, 1, false,
+                dev.medseg.model.WeightStorage.FLOAT16);
+        List<BenchLine> peer = PeerBenchmark.figures(half, List.of("{\"sec_per_step_median\": 2.0}", "{\"peak_rss_kb\": 2048}"),
+                LOAD, LOAD, Map.of(), l -> { });
+        assertEquals("float32", peer.get(0).config().get("llm_storage"));
+        List<BenchLine> ours = List.of(new BenchLine("forward.llm-transunet.seconds", 1.5, "s", half.config()));
+        assertEquals("float16", PeerBenchmark.ratios(ours, peer, l -> { }).get(0).config().get("llm_storage"));
+    }
+
+    @Test
     void peerOutputWithoutAResultIsAnError() {
         var e = assertThrows(BenchException.class, () -> PeerBenchmark.figures(LLM_TRAIN,
                 List.of("Traceback (most recent call last):", "{\"peak_rss_kb\": 1}"), LOAD, LOAD, Map.of(), l -> { }));

@@ -201,6 +201,14 @@ class TrainJobTest {
     }
 
     @Test
+    void aRunSavedBeforeAKeyExistedResumesWithThatKeysDefault() {
+        String saved = ConfigLoader.render(config().withoutPath("model.llm.storage"));
+        assertFalse(saved.contains("storage"), "the old run's file lacks the key");
+        assertTrue(TrainJob.sameRecipe(TrainJob.savedRecipe(saved), config()));
+        assertFalse(TrainJob.sameRecipe(TrainJob.savedRecipe(saved), config("model.llm.storage=float16")));
+    }
+
+    @Test
     void checkpointRoundsArePartOfTheRecipeOnlyWhenWorkersKeepTheirSlots() {
         assertTrue(TrainJob.sameRecipe(config("train.checkpointEvery=1"), config("train.checkpointEvery=5", "train.maxRounds=2")));
         assertFalse(TrainJob.sameRecipe(config("train.checkpointEvery=1"), config("train.optimizer.lr=0.1")));
