@@ -40,13 +40,18 @@ public record BenchSettings(BenchModel model, Mode mode, int batch, int size, in
     /** Checks ranges so a typo cannot ask for a 100 GB batch. */
     public BenchSettings {
         if (model == null || mode == null || llmStorage == null) throw new IllegalArgumentException("model, mode and LLM storage required");
+        checkImages(batch, size, classes);
+        if (steps < 1 || steps > 1000) throw new IllegalArgumentException("--steps must be in [1, 1000], got " + steps);
+        if (warmup < 0 || warmup > 100) throw new IllegalArgumentException("--warmup must be in [0, 100], got " + warmup);
+    }
+
+    /** Checks a benchmark's image settings (also {@code bench storage}'s). */
+    static void checkImages(int batch, int size, int classes) {
         if (batch < 1 || batch > 64) throw new IllegalArgumentException("--batch must be in [1, 64], got " + batch);
         if (size < 16 || size > 1024 || size % 16 != 0) {
             throw new IllegalArgumentException("--size must be a multiple of 16 in [16, 1024], got " + size);
         }
         if (classes < 2 || classes > 256) throw new IllegalArgumentException("--classes must be in [2, 256], got " + classes);
-        if (steps < 1 || steps > 1000) throw new IllegalArgumentException("--steps must be in [1, 1000], got " + steps);
-        if (warmup < 0 || warmup > 100) throw new IllegalArgumentException("--warmup must be in [0, 100], got " + warmup);
     }
 
     /** The benchmarked model's config. */

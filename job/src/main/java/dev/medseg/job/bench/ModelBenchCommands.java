@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /** The picocli subcommands of {@code bench} for the models; each figure is one JSON line on stdout, progress on stderr. */
 public final class ModelBenchCommands {
@@ -18,17 +19,10 @@ public final class ModelBenchCommands {
 
     /** Runs each setting in a child JVM, or here with {@code --in-process}. */
     static List<BenchLine> runOurs(ModelBenchOptions o, List<BenchSettings> runs, CommandLine cl) {
-        PrintWriter out = cl.getOut(), err = cl.getErr();
+        Consumer<BenchLine> print = figures(cl);
+        Consumer<String> log = progress(cl);
         List<BenchLine> all = new ArrayList<>();
         for (BenchSettings s : runs) {
-            var print = (java.util.function.Consumer<BenchLine>) l -> {
-                out.println(l.toJson());
-                out.flush();
-            };
-            java.util.function.Consumer<String> log = m -> {
-                err.println(m);
-                err.flush();
-            };
             try {
                 all.addAll(o.inProcess ? ModelBenchmark.run(s, o.opProfile, o.liveProfile, print, log)
                         : ChildJvm.run(o.childArgumentsOf(s), print, log));
@@ -37,6 +31,24 @@ public final class ModelBenchCommands {
             }
         }
         return all;
+    }
+
+    /** Prints each figure as a JSON line on the command's stdout, at once. */
+    static Consumer<BenchLine> figures(CommandLine cl) {
+        PrintWriter out = cl.getOut();
+        return l -> {
+            out.println(l.toJson());
+            out.flush();
+        };
+    }
+
+    /** Prints progress lines on the command's stderr, at once. */
+    static Consumer<String> progress(CommandLine cl) {
+        PrintWriter err = cl.getErr();
+        return m -> {
+            err.println(m);
+            err.flush();
+        };
     }
 
     /** {@code bench train-step}: seconds per SGD step, images/s, GFLOP/s and peak memory. */
@@ -70,17 +82,12 @@ public final class ModelBenchCommands {
 
         @Override
         public Integer call() {
-            if (batch < 1 || batch > 64) throw new UserError("--batch must be in [1, 64], got " + batch);
-            if (size < 16 || size > 1024 || size % 16 != 0) throw new UserError("--size must be a multiple of 16 in [16, 1024], got " + size);
-            if (classes < 2 || classes > 256) throw new UserError("--classes must be in [2, 256], got " + classes);
-            PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-            StorageBenchmark.run(size, classes, batch, tiny, l -> {
-                out.println(l.toJson());
-                out.flush();
-            }, m -> {
-                err.println(m);
-                err.flush();
-            });
+            try {
+                BenchSettings.checkImages(batch, size, classes);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+            StorageBenchmark.run(size, classes, batch, tiny, figures(spec.commandLine()), progress(spec.commandLine()));
             return 0;
         }
     }
@@ -136,11 +143,7 @@ public final class ModelBenchCommands {
             String why = peer.unavailableReason();
             if (why != null) throw new UserError("peer not available: " + why);
             CommandLine cl = spec.commandLine();
-            PrintWriter out = cl.getOut();
-            var print = (java.util.function.Consumer<BenchLine>) l -> {
-                out.println(l.toJson());
-                out.flush();
-            };
+            Consumer<BenchLine> print = figures(cl);
             for (BenchSettings.Mode m : modes) {
                 for (BenchSettings s : options.settings(m)) {
                     try {

@@ -103,12 +103,7 @@ public final class Graph {
         frozen.put(name, shape.clone());
         INDArray arr = frozenSource == null ? null : frozenSource.apply(name);
         if (arr == null) {
-            arr = initial(name, init, fanIn, shape[0], shape);
-            if (storage != dtype) {
-                INDArray wide = arr;
-                arr = wide.castTo(storage);
-                wide.close();
-            }
+            arr = OffHeap.as(initial(name, init, fanIn, shape[0], shape), storage);
         } else if (!Arrays.equals(arr.shape(), shape)) {
             throw new IllegalArgumentException("frozen weight " + name + " has shape " + Arrays.toString(arr.shape())
                     + " but the model config needs " + Arrays.toString(shape));
