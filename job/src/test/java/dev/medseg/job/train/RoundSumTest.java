@@ -162,6 +162,47 @@ class RoundSumTest {
         assertThrows(IndexOutOfBoundsException.class, () -> two.meanInto(0, 3, new float[3], 1));
     }
 
+    /** A float with random sign and mantissa and an exponent field in [0, maxExponent] (0: subnormal). */
+    static float randomFloat(java.util.SplittableRandom r, int maxExponent) {
+        return Float.intBitsToFloat((r.nextInt() & 0x807FFFFF) | (r.nextInt(maxExponent + 1) << 23));
+    }
+
+    @Test
+    void twoWorkersFloatMeanHasTheDoubleMeansBitsOverRandomFloatsAndFallsBackWhereTheSumOverflows() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        int n = 4 * PieceSum.MEAN_RUN * 8 + 321, from = 7, at = 3;
+        float[] a = new float[from + n], b = new float[from + n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = randomFloat(r, 253); // below 2^127: no sum of two overflows
+            b[i] = switch (i % 4) {
+                case 0 -> randomFloat(r, 253);
+                case 1 -> Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) ^ (r.nextInt() & 0x807FFFFF)); // same exponent
+                case 2 -> -a[i] * (1 + r.nextInt(3) * 0x1p-23f); // cancellation
+                default -> randomFloat(r, 24); // tiny and subnormal
+            };
+        }
+        float[][] edges = {{-0f, -0f}, {-0f, 0f}, {Float.MIN_VALUE, Float.MIN_VALUE}, {Float.MIN_VALUE, 0f},
+                {-Float.MIN_VALUE, 3 * Float.MIN_VALUE}, {Float.MIN_NORMAL, -Float.MIN_VALUE}, {0x1p126f, 0x1p126f}};
+        for (int k = 0; k < edges.length; k++) { // in the first run, computed the float way
+            a[from + 100 + k] = edges[k][0];
+            b[from + 100 + k] = edges[k][1];
+        }
+        int overflowRun = 2, nanRun = 5; // one run whose float sum overflows, one with a NaN: both the double way
+        a[from + overflowRun * PieceSum.MEAN_RUN + 9] = Float.MAX_VALUE;
+        b[from + overflowRun * PieceSum.MEAN_RUN + 9] = Float.MAX_VALUE;
+        a[from + nanRun * PieceSum.MEAN_RUN + 1] = Float.NaN;
+        float[] out = new float[at + n];
+        PieceSum.meanOfTwo(a, b, from, n, out, at);
+        for (int i = 0; i < n; i++) {
+            float expected = (float) ((0.0 + a[from + i] + b[from + i]) * 0.5);
+            if (Float.floatToIntBits(expected) != Float.floatToIntBits(out[at + i])) {
+                fail("mean of " + a[from + i] + " and " + b[from + i] + ": " + out[at + i] + ", the double mean is " + expected);
+            }
+        }
+        assertEquals(Float.MAX_VALUE, out[at + overflowRun * PieceSum.MEAN_RUN + 9]);
+        assertEquals(Float.floatToIntBits(0f), Float.floatToIntBits(out[at + 100]), "-0 and -0 average to +0");
+    }
+
     @Test
     void countsLossAndTheSlowestWorker() {
         RoundSum s = RoundSum.of(List.of(result(0, 1, 0f), result(1, 1, 1f)), PIECE_BYTES);
