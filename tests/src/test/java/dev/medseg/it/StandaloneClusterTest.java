@@ -134,7 +134,7 @@ class StandaloneClusterTest {
         return dir.resolve("local-run");
     }
 
-    /** Final checkpoint, one train_rounds row per round with both workers, run status succeeded. */
+    /** Final checkpoint, one train_rounds row per round with both workers and its state fetch, run status succeeded. */
     static void assertRunComplete(Path run) {
         assertTrue(Files.isRegularFile(run.resolve("checkpoints/final.safetensors")), "no final checkpoint in " + run);
         assertTrue(Files.isRegularFile(run.resolve("checkpoints/best.safetensors")), "no best checkpoint in " + run);
@@ -146,6 +146,8 @@ class StandaloneClusterTest {
         for (TrainRound r : rounds) {
             assertEquals(2, r.workers(), "round " + r.round() + " averaged " + r.workers() + " workers");
             assertTrue(Double.isFinite(r.loss()) && r.loss() > 0, "loss " + r.loss());
+            assertTrue(r.stateFetchSeconds() >= 0 && r.stateFetchSeconds() <= r.computeSeconds() + r.communicationSeconds(),
+                    "the workers' wait for the broadcast state is recorded and within the round: " + r);
         }
         List<RunRecord> runs = ResultTables.read(TrainRuns.spark(), ResultTable.RUNS, List.of(run.toString())).collectAsList()
                 .stream().map(RunRecord::fromRow).toList();

@@ -155,6 +155,10 @@ public final class AveragingBenchmark {
         emit.accept(line(p + "communication_seconds", r.figures().communicationSeconds(), "s", c, "communication_seconds",
                 RoundFigures.values(r.rounds(), settings.warmup(), TrainRound::communicationSeconds)));
         emit.accept(line(p + "communication_fraction", r.figures().communicationFraction(), "fraction", c, null, null));
+        if (!Double.isNaN(r.figures().stateFetchSeconds())) { // the part of communication a worker waits for its state
+            emit.accept(line(p + "state_fetch_seconds", r.figures().stateFetchSeconds(), "s", c, "state_fetch_seconds",
+                    RoundFigures.values(r.rounds(), settings.warmup(), TrainRound::stateFetchSeconds)));
+        }
         emit.accept(line(p + "images_per_second", r.figures().imagesPerSecond(), "images/s", c, "images_per_second",
                 RoundFigures.values(r.rounds(), settings.warmup(), TrainRound::imagesPerSecond)));
         RoundTraffic traffic = new RoundTraffic(settings.exchanged(r.size()), r.workers());

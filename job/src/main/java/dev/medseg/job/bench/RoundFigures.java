@@ -14,12 +14,15 @@ import java.util.List;
  * @param computeSeconds        median slowest-worker compute seconds
  * @param communicationSeconds  median seconds outside compute (broadcast, scheduling, aggregation)
  * @param communicationFraction median of communication / round seconds
+ * @param stateFetchSeconds     median of the longest wait of a worker for the round's broadcast state (part of the
+ *                              communication), NaN if a timed round does not record it
  * @param imagesPerSecond       median training images per wall second, all workers together
  * @param workers               workers averaged in every timed round
  * @param timedRounds           rounds the medians are taken over
  */
 public record RoundFigures(double roundSeconds, double computeSeconds, double communicationSeconds,
-                           double communicationFraction, double imagesPerSecond, int workers, int timedRounds) {
+                           double communicationFraction, double stateFetchSeconds, double imagesPerSecond, int workers,
+                           int timedRounds) {
 
     /** The medians of {@code rounds} (one run, any order) after the first {@code warmup} rounds. */
     public static RoundFigures of(List<TrainRound> rounds, int warmup) {
@@ -42,6 +45,7 @@ public record RoundFigures(double roundSeconds, double computeSeconds, double co
         return new RoundFigures(median(timed, r -> r.computeSeconds() + r.communicationSeconds()),
                 median(timed, TrainRound::computeSeconds), median(timed, TrainRound::communicationSeconds),
                 median(timed, r -> r.communicationSeconds() / (r.computeSeconds() + r.communicationSeconds())),
+                timed.stream().allMatch(r -> r.stateFetchSeconds() >= 0) ? median(timed, TrainRound::stateFetchSeconds) : Double.NaN,
                 median(timed, TrainRound::imagesPerSecond), workers, timed.size());
     }
 
@@ -68,8 +72,9 @@ public record RoundFigures(double roundSeconds, double computeSeconds, double co
 
     @Override
     public String toString() {
-        return String.format("%d worker(s): round %.3f s (compute %.3f, communication %.3f = %.1f%%), %.3f images/s over %d round(s)",
-                workers, roundSeconds, computeSeconds, communicationSeconds, 100 * communicationFraction, imagesPerSecond,
+        return String.format("%d worker(s): round %.3f s (compute %.3f, communication %.3f = %.1f%%%s), %.3f images/s over %d round(s)",
+                workers, roundSeconds, computeSeconds, communicationSeconds, 100 * communicationFraction,
+                Double.isNaN(stateFetchSeconds) ? "" : String.format(", state fetch %.3f", stateFetchSeconds), imagesPerSecond,
                 timedRounds);
     }
 }

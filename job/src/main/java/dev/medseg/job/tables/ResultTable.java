@@ -3,6 +3,7 @@ package dev.medseg.job.tables;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The result tables of a run. Each is a Parquet directory named {@link #dirName()} directly under the run's
@@ -12,7 +13,7 @@ public enum ResultTable {
     /** One row per run: {@link RunRecord}. */
     RUNS("runs", RunRecord.SCHEMA),
     /** One row per parameter-averaging round: {@link TrainRound}. */
-    TRAIN_ROUNDS("train_rounds", TrainRound.SCHEMA),
+    TRAIN_ROUNDS("train_rounds", TrainRound.SCHEMA, TrainRound.ADDED_COLUMNS),
     /** One row per case and class: {@link CaseMetricRecord}. */
     CASE_METRICS("case_metrics", CaseMetricRecord.SCHEMA),
     /** One row per predicted slice: {@link PredictionRecord}. */
@@ -20,10 +21,16 @@ public enum ResultTable {
 
     private final String dirName;
     private final StructType schema;
+    private final Set<String> addedColumns;
 
     ResultTable(String dirName, StructType schema) {
+        this(dirName, schema, Set.of());
+    }
+
+    ResultTable(String dirName, StructType schema, Set<String> addedColumns) {
         this.dirName = dirName;
         this.schema = schema;
+        this.addedColumns = addedColumns;
     }
 
     /** The directory under the run's output and the SQL view name, e.g. {@code case_metrics}. */
@@ -34,6 +41,14 @@ public enum ResultTable {
     /** The schema, with a comment on every column. */
     public StructType schema() {
         return schema;
+    }
+
+    /**
+     * Nullable columns added after the table's first version: a table written before one existed lacks it, and
+     * reads give null there.
+     */
+    public Set<String> addedColumns() {
+        return addedColumns;
     }
 
     /** The table called {@code name} (its directory / view name, case-insensitive). */

@@ -47,7 +47,7 @@ public final class ResultTables {
 
     /** Writes a Dataset that has exactly the table's columns (in any order) to the table's directory. */
     public static void write(Dataset<Row> rows, String runDir, ResultTable table, SaveMode mode) {
-        requireColumns(rows.schema().fieldNames(), table, "dataset to write");
+        requireColumns(rows.schema().fieldNames(), table, "dataset to write", false);
         rows.select(Arrays.stream(table.schema().fieldNames()).map(rows::col).toArray(org.apache.spark.sql.Column[]::new))
                 .write().mode(mode).parquet(dir(runDir, table));
     }
@@ -77,7 +77,8 @@ public final class ResultTables {
 
     /**
      * Reads {@code table} from every run directory given (the union, as one Dataset with the table's schema);
-     * a run whose table lacks a column of the schema is a {@link ResultTableException} naming the run.
+     * a run whose table lacks a column of the schema is a {@link ResultTableException} naming the run, unless the
+     * column came later ({@link ResultTable#addedColumns()}: null in that run's rows).
      */
     public static Dataset<Row> read(SparkSession spark, ResultTable table, List<String> runDirs) {
         if (runDirs.isEmpty()) {
@@ -85,7 +86,7 @@ public final class ResultTables {
         }
         String[] dirs = runDirs.stream().map(d -> dir(d, table)).toArray(String[]::new);
         for (String d : dirs) {
-            requireColumns(spark.read().parquet(d).schema().fieldNames(), table, d);
+            requireColumns(spark.read().parquet(d).schema().fieldNames(), table, d, true);
         }
         return spark.read().schema(table.schema()).parquet(dirs);
     }
@@ -111,10 +112,12 @@ public final class ResultTables {
         toDataset(spark, table, records).write().mode(mode).parquet(dir(runDir, table));
     }
 
-    private static void requireColumns(String[] have, ResultTable table, String where) {
+    /** Refuses a table without all the schema's columns; a stored one ({@code stored}) may lack the added ones. */
+    private static void requireColumns(String[] have, ResultTable table, String where, boolean stored) {
         Set<String> present = Set.of(have);
         List<String> missing = Arrays.stream(table.schema().fields()).map(StructField::name)
-                .filter(n -> !present.contains(n)).collect(Collectors.toList());
+                .filter(n -> !present.contains(n) && !(stored && table.addedColumns().contains(n)))
+                .collect(Collectors.toList());
         if (!missing.isEmpty()) {
             throw new ResultTableException(where + ": not a " + table.dirName() + " table, missing columns " + missing);
         }

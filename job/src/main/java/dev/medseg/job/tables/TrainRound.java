@@ -26,10 +26,14 @@ import java.util.Objects;
  * @param communicationSeconds {@code communication_seconds} double, not null: wall seconds outside compute:
  *                             broadcast, scheduling and tree aggregation of the parameters
  * @param workers              {@code workers} int, not null: number of workers (partitions) averaged this round
+ * @param stateFetchSeconds    {@code state_fetch_seconds} double, nullable: the longest any worker waited for the
+ *                             round's broadcast state before loading it (part of the communication seconds; the rest
+ *                             is the driver's broadcast and gather and the scheduling); NaN here and null in the
+ *                             table when unknown (runs written before the column existed)
  */
 public record TrainRound(String runId, int round, int epoch, long iteration, double loss, double learningRate,
                          double imagesPerSecond, double computeSeconds, double communicationSeconds,
-                         int workers) implements TableRecord {
+                         int workers, double stateFetchSeconds) implements TableRecord {
 
     /** The table's schema, with each column's comment. */
     public static final StructType SCHEMA = new StructType(new StructField[]{
@@ -44,7 +48,19 @@ public record TrainRound(String runId, int round, int epoch, long iteration, dou
             Columns.field("communication_seconds", DataTypes.DoubleType, false,
                     "seconds outside compute: broadcast, scheduling, aggregation"),
             Columns.field("workers", DataTypes.IntegerType, false, "workers averaged in the round"),
+            Columns.field("state_fetch_seconds", DataTypes.DoubleType, true,
+                    "longest wait of a worker for the round's broadcast state (part of communication_seconds)"),
     });
+
+    /** Columns added after the table's first version (null in runs written before them). */
+    public static final java.util.Set<String> ADDED_COLUMNS = java.util.Set.of("state_fetch_seconds");
+
+    /** A round whose state fetch time is not known. */
+    public TrainRound(String runId, int round, int epoch, long iteration, double loss, double learningRate,
+                      double imagesPerSecond, double computeSeconds, double communicationSeconds, int workers) {
+        this(runId, round, epoch, iteration, loss, learningRate, imagesPerSecond, computeSeconds, communicationSeconds,
+                workers, Double.NaN);
+    }
 
     /** Checks the run id and that counts are not negative. */
     public TrainRound {
@@ -63,7 +79,7 @@ public record TrainRound(String runId, int round, int epoch, long iteration, dou
     @Override
     public Row toRow() {
         return RowFactory.create(runId, round, epoch, iteration, loss, learningRate, imagesPerSecond,
-                computeSeconds, communicationSeconds, workers);
+                computeSeconds, communicationSeconds, workers, Double.isNaN(stateFetchSeconds) ? null : stateFetchSeconds);
     }
 
     /** Reads a row of the {@code train_rounds} table (any column order). */
@@ -76,6 +92,13 @@ public record TrainRound(String runId, int round, int epoch, long iteration, dou
                 (Double) Columns.required(row, "images_per_second", t),
                 (Double) Columns.required(row, "compute_seconds", t),
                 (Double) Columns.required(row, "communication_seconds", t),
-                (Integer) Columns.required(row, "workers", t));
+                (Integer) Columns.required(row, "workers", t), fetchSeconds(row));
+    }
+
+    /** The state fetch seconds of a row: NaN when null or when the row has no such column (an older run). */
+    private static double fetchSeconds(Row row) {
+        if (!java.util.Arrays.asList(row.schema().fieldNames()).contains("state_fetch_seconds")) return Double.NaN;
+        Double d = Columns.nullableDouble(row, "state_fetch_seconds");
+        return d == null ? Double.NaN : d;
     }
 }

@@ -74,6 +74,9 @@ public final class RoundSum {
     /** The slowest worker's compute time: the round's critical path. */
     public double maxComputeSeconds() { return stats().mapToDouble(StatePiece.Stats::computeSeconds).max().orElse(0); }
 
+    /** The longest any worker waited for the round's start state (a broadcast's fetch) before loading it. */
+    public double maxStateFetchSeconds() { return stats().mapToDouble(StatePiece.Stats::stateFetchSeconds).max().orElse(0); }
+
     public double totalComputeSeconds() { return stats().mapToDouble(StatePiece.Stats::computeSeconds).sum(); }
 
     /** Workers that had to restart their optimizer slots from zero this round (their task ran away from them). */

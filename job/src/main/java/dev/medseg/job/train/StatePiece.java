@@ -26,15 +26,15 @@ public final class StatePiece implements Serializable {
      * worker come from the same computation.
      */
     public record Stats(int worker, long step, double lossSum, int steps, long images, double computeSeconds,
-                        boolean slotsRestarted) implements Serializable {
+                        boolean slotsRestarted, double stateFetchSeconds) implements Serializable {
         static Stats of(WorkerSteps.Result r) {
             return new Stats(r.worker(), r.state().step(), r.lossSum(), r.steps(), r.images(), r.computeSeconds(),
-                    r.slotsRestarted());
+                    r.slotsRestarted(), r.stateFetchSeconds());
         }
 
         /**
          * Whether {@code o} describes the same trajectory: a task recomputed after its cached result was lost trains
-         * again, identically unless its optimizer slots had to restart (its compute time differs either way).
+         * again, identically unless its optimizer slots had to restart (its compute and fetch times differ either way).
          */
         boolean sameTrajectory(Stats o) {
             return worker == o.worker && step == o.step && Double.compare(lossSum, o.lossSum) == 0 && steps == o.steps

@@ -182,7 +182,8 @@ public final class TrainJob {
                 long iteration = state.step();
                 int epoch = plan.epochOf(Math.max(0, iteration - 1));
                 appendRound(new TrainRound(runId, round, epoch, iteration, lastLoss, plan.lr(first),
-                        sum.images() / wall, sum.maxComputeSeconds(), Math.max(0, wall - sum.maxComputeSeconds()), sum.workers()));
+                        sum.images() / wall, sum.maxComputeSeconds(), Math.max(0, wall - sum.maxComputeSeconds()), sum.workers(),
+                        sum.maxStateFetchSeconds()));
 
                 Validation.Scores scores = null;
                 if (val != null && ts.validatesAfter(round, totalRounds)) {
@@ -207,9 +208,9 @@ public final class TrainJob {
                 int doneRounds = round - firstRound + 1;
                 double eta = elapsed / doneRounds * (totalRounds - round - 1);
                 progress.accept(String.format("round %d/%d  epoch %d/%d  step %d  loss %.4f  lr %.3g  %.2f img/s  "
-                                + "compute %.1fs comm %.1fs%s%s  ETA %s", round + 1, totalRounds, epoch + 1, ts.epochs(),
-                        iteration, lastLoss, plan.lr(first), sum.images() / wall, sum.maxComputeSeconds(),
-                        Math.max(0, wall - sum.maxComputeSeconds()),
+                                + "compute %.1fs comm %.1fs (state fetch %.1fs)%s%s  ETA %s", round + 1, totalRounds, epoch + 1,
+                        ts.epochs(), iteration, lastLoss, plan.lr(first), sum.images() / wall, sum.maxComputeSeconds(),
+                        Math.max(0, wall - sum.maxComputeSeconds()), sum.maxStateFetchSeconds(),
                         scores == null ? "" : String.format("  val %s %.4f", ts.bestMetric(), scores.metric(ts.bestMetric())),
                         sum.slotRestarts() == 0 ? "" : String.format("  optimizer state restarted from zero on %d worker(s)"
                                 + " (their tasks ran where their slots were not)", sum.slotRestarts()),
@@ -285,7 +286,7 @@ public final class TrainJob {
                                                     boolean ownsSlots, boolean slotsFromZero, long t0, double[] fetched) {
         TrainState start = state.value();
         fetched[0] = (System.nanoTime() - t0) / 1e9;
-        WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots, slotsFromZero);
+        WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots, slotsFromZero).afterFetch(fetched[0]);
         ExecutorModels.dropBroadcastValue(state); // the graph has its copy now
         return loaded;
     }

@@ -18,12 +18,18 @@ public final class WorkerSteps {
 
     /**
      * A worker's result: its state after the steps (without optimizer slots when it keeps them) and what the steps
-     * cost; {@code slotsRestarted} when it had to start its optimizer slots from zero.
+     * cost; {@code slotsRestarted} when it had to start its optimizer slots from zero; {@code stateFetchSeconds} how
+     * long the worker waited for its start state before loading it (a broadcast's fetch; 0 without one).
      */
     public record Result(int worker, TrainState state, double lossSum, int steps, long images, double computeSeconds,
-                         boolean slotsRestarted) implements Serializable {
+                         boolean slotsRestarted, double stateFetchSeconds) implements Serializable {
         public Result(int worker, TrainState state, double lossSum, int steps, long images, double computeSeconds) {
             this(worker, state, lossSum, steps, images, computeSeconds, false);
+        }
+
+        public Result(int worker, TrainState state, double lossSum, int steps, long images, double computeSeconds,
+                      boolean slotsRestarted) {
+            this(worker, state, lossSum, steps, images, computeSeconds, slotsRestarted, 0);
         }
     }
 
@@ -57,8 +63,20 @@ public final class WorkerSteps {
         return train(trainer, load(trainer, start, ownsSlots), samples, worker, plan, first, steps, returnSlots);
     }
 
-    /** A state loaded into a trainer: when loading began, and whether the optimizer slots restarted from zero. */
-    public record Loaded(long startNanos, boolean slotsRestarted) {}
+    /**
+     * A state loaded into a trainer: when loading began, whether the optimizer slots restarted from zero, and how
+     * long the worker waited for the state before (0 unless {@link #afterFetch} says).
+     */
+    public record Loaded(long startNanos, boolean slotsRestarted, double stateFetchSeconds) {
+        public Loaded(long startNanos, boolean slotsRestarted) {
+            this(startNanos, slotsRestarted, 0);
+        }
+
+        /** The same load, after a wait of {@code seconds} for its state (a broadcast's fetch). */
+        public Loaded afterFetch(double seconds) {
+            return new Loaded(startNanos, slotsRestarted, seconds);
+        }
+    }
 
     /**
      * Loads {@code start} into the trainer (copies it: the caller may let go of it). A {@code start} without slots
@@ -120,6 +138,6 @@ public final class WorkerSteps {
         }
         TrainState end = returnSlots ? trainer.state() : trainer.stateWithoutSlots();
         return new Result(worker, end, lossSum, done, (long) done * b, (System.nanoTime() - loaded.startNanos()) / 1e9,
-                loaded.slotsRestarted());
+                loaded.slotsRestarted(), loaded.stateFetchSeconds());
     }
 }

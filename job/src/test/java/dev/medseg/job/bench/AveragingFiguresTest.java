@@ -29,6 +29,20 @@ class AveragingFiguresTest {
     }
 
     @Test
+    void theStateFetchIsAFigureOnlyWhenEveryTimedRoundRecordsIt() {
+        TrainRound a = new TrainRound("run", 1, 0, 10, 1.0, 0.01, 1, 9, 2, 2, 0.7);
+        TrainRound b = new TrainRound("run", 2, 0, 15, 1.0, 0.01, 1, 9, 2, 2, 0.3);
+        TrainRound c = new TrainRound("run", 3, 0, 20, 1.0, 0.01, 1, 9, 2, 2, 1.9);
+        TrainRound warm = new TrainRound("run", 0, 0, 5, 1.0, 0.01, 1, 9, 2, 2); // not recorded, but warm-up
+        var f = RoundFigures.of(List.of(a, b, c, warm), 1);
+        assertEquals(0.7, f.stateFetchSeconds(), 1e-12);
+        assertTrue(f.toString().contains("state fetch 0.700"), f.toString());
+        var older = RoundFigures.of(List.of(a, row(2, 2, 1, 9, 2)), 1);
+        assertTrue(Double.isNaN(older.stateFetchSeconds()));
+        assertFalse(older.toString().contains("state fetch"), older.toString());
+    }
+
+    @Test
     void anOddCountTakesTheMiddleValueOfEachFigureSeparately() {
         var f = RoundFigures.of(List.of(row(1, 2, 3.0, 2, 8), row(2, 2, 1.0, 9, 1), row(3, 2, 2.0, 4, 4)), 1);
         assertEquals(3, f.timedRounds());

@@ -47,7 +47,7 @@ class InspectCommandTest {
                 row("llm", "p1", 1, "rv", 0.9), row("llm", "p1", 2, "myo", 0.7),
                 row("llm", "p2", 1, "rv", 0.8), row("llm", "p2", 2, "myo", 0.6)));
         // only the LLM run has training rounds: the view holds what exists
-        ResultTables.append(spark, llm, ResultTable.TRAIN_ROUNDS, List.of(new TrainRound("llm", 0, 0, 5, 1.5, 0.01, 10, 1, 1, 2)));
+        ResultTables.append(spark, llm, ResultTable.TRAIN_ROUNDS, List.of(new TrainRound("llm", 0, 0, 5, 1.5, 0.01, 10, 1, 1, 2, 0.5)));
     }
 
     @Test
@@ -85,7 +85,8 @@ class InspectCommandTest {
         var t = medseg("inspect", "--runs", llm, "--table", "train_rounds", "--format", "json");
         assertEquals(0, t.exit(), t.err());
         assertEquals("{\"run_id\":\"llm\",\"round\":0,\"epoch\":0,\"iteration\":5,\"loss\":1.5,\"learning_rate\":0.01,"
-                + "\"images_per_second\":10.0,\"compute_seconds\":1.0,\"communication_seconds\":1.0,\"workers\":2}\n", t.out());
+                + "\"images_per_second\":10.0,\"compute_seconds\":1.0,\"communication_seconds\":1.0,\"workers\":2,"
+                + "\"state_fetch_seconds\":0.5}\n", t.out());
     }
 
     @Test

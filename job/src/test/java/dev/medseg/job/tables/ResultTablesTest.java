@@ -30,7 +30,7 @@ class ResultTablesTest {
         RunRecord runRow = new RunRecord("r1", "llm-transunet", "synapse", "seed = 1\n", "0.1.0",
                 Instant.parse("2024-05-01T10:00:00Z"), null, "running");
         TrainRound t0 = new TrainRound("r1", 0, 0, 10, 0.9, 0.01, 12.5, 3.0, 0.5, 2);
-        TrainRound t1 = new TrainRound("r1", 1, 0, 20, 0.7, 0.009, 13.5, 2.9, 0.4, 2);
+        TrainRound t1 = new TrainRound("r1", 1, 0, 20, 0.7, 0.009, 13.5, 2.9, 0.4, 2, 0.25);
         CaseMetricRecord scored = new CaseMetricRecord("r1", "synapse", "test", "case0001", 1, "spleen",
                 0.75, 0.6, 1.0, 2.0, 0.75, 0.75, 0.99, 48L, 16L, 16L, 920L, 64L, 64L, "transunet:computed", null);
         CaseMetricRecord problem = CaseMetricRecord.problem("r1", "synapse", "test", "case0002", 1, "spleen",
@@ -93,6 +93,25 @@ class ResultTablesTest {
         var e = assertThrows(ResultTableException.class, () -> ResultTables.read(spark, ResultTable.TRAIN_ROUNDS, List.of(run)));
         assertTrue(e.getMessage().contains("not a train_rounds table, missing columns [epoch, iteration, loss"), e.getMessage());
         assertFalse(ResultTables.exists(spark, run, ResultTable.RUNS));
+    }
+
+    @Test
+    void aRunWrittenBeforeAColumnWasAddedReadsWithNullThereAndTakesNewRows(@TempDir Path tmp) {
+        String run = tmp.resolve("old-run").toString();
+        TrainRound old = new TrainRound("r", 0, 0, 5, 1.0, 0.01, 2.0, 9.0, 1.0, 2, 0.5);
+        ResultTables.toDataset(spark, ResultTable.TRAIN_ROUNDS, List.of(old)).drop("state_fetch_seconds")
+                .write().parquet(ResultTables.dir(run, ResultTable.TRAIN_ROUNDS)); // as an older version wrote it
+        TrainRound resumed = new TrainRound("r", 1, 0, 10, 0.8, 0.01, 2.0, 9.0, 1.2, 2, 0.4);
+        ResultTables.append(spark, run, ResultTable.TRAIN_ROUNDS, List.of(resumed));
+
+        List<TrainRound> rounds = ResultTables.read(spark, ResultTable.TRAIN_ROUNDS, List.of(run)).orderBy("round")
+                .collectAsList().stream().map(TrainRound::fromRow).toList();
+        assertEquals(List.of(new TrainRound("r", 0, 0, 5, 1.0, 0.01, 2.0, 9.0, 1.0, 2), resumed), rounds);
+        assertTrue(Double.isNaN(rounds.get(0).stateFetchSeconds()));
+        ResultTables.registerViews(spark, List.of(run));
+        Row q = spark.sql("SELECT count(state_fetch_seconds), max(state_fetch_seconds) FROM train_rounds").first();
+        assertEquals(1L, q.getLong(0));
+        assertEquals(0.4, q.getDouble(1));
     }
 
     @Test

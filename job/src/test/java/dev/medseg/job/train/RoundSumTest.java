@@ -211,6 +211,14 @@ class RoundSumTest {
         assertEquals(8, s.images());
         assertEquals(2.5, s.maxComputeSeconds(), 1e-12);
         assertEquals(4.0, s.totalComputeSeconds(), 1e-12);
+        assertEquals(0, s.maxStateFetchSeconds(), "no broadcast, no wait");
+        var a = result(0, 1, 0f);
+        var b = result(1, 1, 1f);
+        RoundSum fetched = RoundSum.of(List.of(
+                new WorkerSteps.Result(0, a.state(), a.lossSum(), a.steps(), a.images(), a.computeSeconds(), false, 0.25),
+                new WorkerSteps.Result(1, b.state(), b.lossSum(), b.steps(), b.images(), b.computeSeconds(), false, 0.75)),
+                PIECE_BYTES);
+        assertEquals(0.75, fetched.maxStateFetchSeconds(), 1e-12);
     }
 
     @Test

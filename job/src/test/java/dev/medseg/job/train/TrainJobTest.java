@@ -5,6 +5,7 @@ import dev.medseg.job.cli.UserError;
 import dev.medseg.job.config.ConfigLoader;
 import dev.medseg.job.tables.ResultTable;
 import dev.medseg.job.tables.ResultTables;
+import dev.medseg.job.tables.TrainRound;
 import dev.medseg.job.tables.TestSpark;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.train.ModelCheckpoint;
@@ -91,6 +92,11 @@ class TrainJobTest {
         assertEquals(6, rounds.size());
         assertEquals(12L, rounds.get(5).getLong(rounds.get(5).fieldIndex("iteration")));
         assertEquals(1, rounds.get(5).getInt(rounds.get(5).fieldIndex("epoch")));
+        for (var r : rounds) { // each worker's wait for the broadcast, part of the round's communication
+            TrainRound t = TrainRound.fromRow(r);
+            assertTrue(t.stateFetchSeconds() >= 0 && t.stateFetchSeconds() <= t.computeSeconds() + t.communicationSeconds(),
+                    t.toString());
+        }
         var runs = ResultTables.read(spark, ResultTable.RUNS, List.of(run.toString())).collectAsList();
         assertEquals("succeeded", runs.get(0).getString(runs.get(0).fieldIndex("status")));
         var fin = ModelCheckpoint.metadata(ckpt.resolve("final.safetensors"));
