@@ -84,8 +84,9 @@ public final class ExecutorModels {
      * ends. Two holders: the block manager's copy, and the task's {@code Broadcast}, which keeps the value under a
      * soft reference that the GC clears only when the heap is nearly full (the executor's young collections then
      * carried 0.4-0.8 GB of dead state through each round's steps and gather). The
-     * broadcast's serialized pieces stay (other executors may fetch them from here); a later {@code value()} on this
-     * executor rebuilds the value from them. Not in local mode, where the driver's own copy serves every task.
+     * broadcast's serialized pieces stay for now (other executors may fetch them from here: see
+     * {@link #dropBroadcastPieces}); a later {@code value()} on this executor rebuilds the value from them. Not in
+     * local mode, where the driver's own copy serves every task.
      */
     static void dropBroadcastValue(Broadcast<?> b) {
         SparkEnv env = SparkEnv.get();
@@ -93,6 +94,29 @@ public final class ExecutorModels {
         env.blockManager().removeBlock(new BroadcastBlockId(b.id(), ""), false);
         Reference<?> cached = cachedValue(b);
         if (cached != null) cached.clear();
+    }
+
+    /**
+     * Drops this executor's copies of a broadcast's serialized pieces once the worker no longer needs them (after
+     * its steps): as much heap as the state itself, held otherwise until the driver destroys the broadcast at the end
+     * of the round, through the result's serialization, the executor's peak. Not earlier: until then other executors
+     * may still be fetching pieces from here (Spark's torrent), and by the end of the steps they have long finished.
+     * A later {@code value()} here fetches the pieces again. Not in local mode (the driver's pieces serve every task).
+     */
+    static void dropBroadcastPieces(Broadcast<?> b) {
+        SparkEnv env = SparkEnv.get();
+        if (env == null || "driver".equals(env.executorId())) return;
+        dropPieces(env.blockManager(), b.id());
+    }
+
+    /** Removes the local pieces of broadcast {@code id} ({@code piece0}, {@code piece1}, ...); returns how many. */
+    static int dropPieces(org.apache.spark.storage.BlockManager bm, long id) {
+        int n = 0;
+        for (BroadcastBlockId piece = new BroadcastBlockId(id, "piece0"); bm.getStatus(piece).isDefined();
+             piece = new BroadcastBlockId(id, "piece" + ++n)) {
+            bm.removeBlock(piece, true); // tell the master, so no executor asks this one for it again
+        }
+        return n;
     }
 
     /** The reference by which Spark's {@code TorrentBroadcast} keeps its value, or null if this Spark has none. */

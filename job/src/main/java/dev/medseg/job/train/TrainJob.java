@@ -260,6 +260,7 @@ public final class TrainJob {
                 WorkerSteps.Loaded loaded = loadBroadcast(t, state, ownsSlots, slotsFromZero, t0, fetched);
                 return WorkerSteps.train(t, loaded, samples, worker, plan, first, steps, gatherSlots);
             });
+            ExecutorModels.dropBroadcastPieces(state); // before the result's serialization, the executor's peak
             // In the executor's log: where a worker's share of the round's communication goes.
             log.info("worker {} steps {}-{}: state fetched in {} s, loaded and trained in {} s, task so far {} s", worker,
                     first, first + r.steps() - 1, String.format("%.2f", fetched[0]), String.format("%.2f", r.computeSeconds()),

@@ -43,6 +43,31 @@ class ExecutorMemoryTest {
     }
 
     @Test
+    void aBroadcastsPiecesAreDroppedOnlyOffTheDriverAndAllOfThem() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        // more than one piece at this context's broadcast block size
+        long blockSize = jsc.sc().conf().getSizeAsBytes("spark.broadcast.blockSize", "4m");
+        float[] big = new float[(int) (blockSize / Float.BYTES * 2 + 5)];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int i = 0; i < big.length; i++) big[i] = (float) r.nextDouble(); // incompressible, if broadcasts compress
+        Broadcast<float[]> b = jsc.broadcast(big);
+        try {
+            var bm = org.apache.spark.SparkEnv.get().blockManager();
+            var piece2 = new org.apache.spark.storage.BroadcastBlockId(b.id(), "piece2");
+            assertTrue(bm.getStatus(piece2).isDefined(), "three pieces");
+            ExecutorModels.dropBroadcastPieces(b); // here the driver: its pieces serve every executor, they stay
+            assertTrue(bm.getStatus(piece2).isDefined());
+            assertEquals(3, ExecutorModels.dropPieces(bm, b.id()));
+            for (int i = 0; i < 3; i++) {
+                assertFalse(bm.getStatus(new org.apache.spark.storage.BroadcastBlockId(b.id(), "piece" + i)).isDefined());
+            }
+            assertEquals(0, ExecutorModels.dropPieces(bm, b.id()), "nothing left, nothing to do");
+        } finally {
+            b.destroy();
+        }
+    }
+
+    @Test
     void llama7bBlockSizeAndRefusal() {
         long bytes = ExecutorModels.blockBytes(ModelConfig.Llm.llama7b());
         assertEquals(4L * 202_383_360, bytes); // model-spec §4.2: 202,383,360 parameters
