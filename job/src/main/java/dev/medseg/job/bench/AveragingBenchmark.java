@@ -155,7 +155,7 @@ public final class AveragingBenchmark {
         emit.accept(line(p + "communication_seconds", r.figures().communicationSeconds(), "s", c, "communication_seconds",
                 RoundFigures.values(r.rounds(), settings.warmup(), TrainRound::communicationSeconds)));
         emit.accept(line(p + "communication_fraction", r.figures().communicationFraction(), "fraction", c, null, null));
-        if (!Double.isNaN(r.figures().stateFetchSeconds())) { // the part of communication a worker waits for its state
+        if (!Double.isNaN(r.figures().stateFetchSeconds())) { // a worker's wait for its state, outside compute
             emit.accept(line(p + "state_fetch_seconds", r.figures().stateFetchSeconds(), "s", c, "state_fetch_seconds",
                     RoundFigures.values(r.rounds(), settings.warmup(), TrainRound::stateFetchSeconds)));
         }

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 /** {@code bench averaging}: parameter-averaging rounds on a loopback standalone cluster with 1 and 2 workers. */
 @Command(name = "averaging", description = "Parameter-averaging rounds of `train` on a loopback Spark standalone cluster "
         + "(1-core workers, one executor each), with 1 and then 2 workers at the same batch per worker: median round, "
-        + "compute and communication seconds, communication fraction, the workers' state fetch (part of communication), "
+        + "compute and communication seconds, communication fraction, the workers' state fetch, "
         + "images/s, scaling efficiency, bytes per round "
         + "and executor peak RSS.")
 public final class AveragingCommand implements Callable<Integer> {

@@ -14,8 +14,8 @@ import java.util.List;
  * @param computeSeconds        median slowest-worker compute seconds
  * @param communicationSeconds  median seconds outside compute (broadcast, scheduling, aggregation)
  * @param communicationFraction median of communication / round seconds
- * @param stateFetchSeconds     median of the longest wait of a worker for the round's broadcast state (part of the
- *                              communication), NaN if a timed round does not record it
+ * @param stateFetchSeconds     median of the longest wait of a worker for the round's broadcast state (outside
+ *                              compute), NaN if a timed round does not record it
  * @param imagesPerSecond       median training images per wall second, all workers together
  * @param workers               workers averaged in every timed round
  * @param timedRounds           rounds the medians are taken over

@@ -27,9 +27,9 @@ import java.util.Objects;
  *                             broadcast, scheduling and tree aggregation of the parameters
  * @param workers              {@code workers} int, not null: number of workers (partitions) averaged this round
  * @param stateFetchSeconds    {@code state_fetch_seconds} double, nullable: the longest any worker waited for the
- *                             round's broadcast state before loading it (part of the communication seconds; the rest
- *                             is the driver's broadcast and gather and the scheduling); NaN here and null in the
- *                             table when unknown (runs written before the column existed)
+ *                             round's broadcast state before its steps (outside compute_seconds: when that worker
+ *                             is also the slowest, the fetch is part of communication_seconds); NaN here and null
+ *                             in the table when unknown (runs written before the column existed)
  */
 public record TrainRound(String runId, int round, int epoch, long iteration, double loss, double learningRate,
                          double imagesPerSecond, double computeSeconds, double communicationSeconds,
@@ -49,7 +49,7 @@ public record TrainRound(String runId, int round, int epoch, long iteration, dou
                     "seconds outside compute: broadcast, scheduling, aggregation"),
             Columns.field("workers", DataTypes.IntegerType, false, "workers averaged in the round"),
             Columns.field("state_fetch_seconds", DataTypes.DoubleType, true,
-                    "longest wait of a worker for the round's broadcast state (part of communication_seconds)"),
+                    "longest wait of a worker for the round's broadcast state, before its steps (not in compute_seconds)"),
     });
 
     /** Columns added after the table's first version (null in runs written before them). */

@@ -13,12 +13,16 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.BlockId;
+import org.apache.spark.storage.BlockManager;
 import org.apache.spark.storage.BroadcastBlockId;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.AbstractFunction1;
 
 import java.io.IOException;
 import java.lang.ref.Reference;
@@ -27,9 +31,13 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -91,7 +99,7 @@ public final class ExecutorModels {
     static void dropBroadcastValue(Broadcast<?> b) {
         SparkEnv env = SparkEnv.get();
         if (env == null || "driver".equals(env.executorId())) return;
-        env.blockManager().removeBlock(new BroadcastBlockId(b.id(), ""), false);
+        removeLater(env.blockManager(), List.of(new BroadcastBlockId(b.id(), "")), false);
         Reference<?> cached = cachedValue(b);
         if (cached != null) cached.clear();
     }
@@ -100,8 +108,10 @@ public final class ExecutorModels {
      * Drops this executor's copies of a broadcast's serialized pieces once the worker no longer needs them (after
      * its steps): as much heap as the state itself, held otherwise until the driver destroys the broadcast at the end
      * of the round, through the result's serialization, the executor's peak. Not earlier: until then other executors
-     * may still be fetching pieces from here (Spark's torrent), and by the end of the steps they have long finished.
-     * A later {@code value()} here fetches the pieces again. Not in local mode (the driver's pieces serve every task).
+     * may still be fetching pieces from here (Spark's torrent); one that comes later is told the piece is gone and
+     * takes the driver's. A later {@code value()} here fetches the pieces again (a worker that runs after another on
+     * the same executor core in one round, when a round has more workers than task slots). Not in local mode (the
+     * driver's pieces serve every task).
      */
     static void dropBroadcastPieces(Broadcast<?> b) {
         SparkEnv env = SparkEnv.get();
@@ -109,14 +119,40 @@ public final class ExecutorModels {
         dropPieces(env.blockManager(), b.id());
     }
 
-    /** Removes the local pieces of broadcast {@code id} ({@code piece0}, {@code piece1}, ...); returns how many. */
-    static int dropPieces(org.apache.spark.storage.BlockManager bm, long id) {
-        int n = 0;
-        for (BroadcastBlockId piece = new BroadcastBlockId(id, "piece0"); bm.getStatus(piece).isDefined();
-             piece = new BroadcastBlockId(id, "piece" + ++n)) {
-            bm.removeBlock(piece, true); // tell the master, so no executor asks this one for it again
-        }
-        return n;
+    /** Removes the local pieces of broadcast {@code id}, off the calling thread (see {@link #removeLater}). */
+    static Future<Integer> dropPieces(BlockManager bm, long id) {
+        List<BlockId> pieces = CollectionConverters.asJava(bm.getMatchingBlockIds(new AbstractFunction1<BlockId, Object>() {
+            @Override
+            public Object apply(BlockId block) {
+                return block instanceof BroadcastBlockId p && p.broadcastId() == id && p.field().startsWith("piece");
+            }
+        }));
+        return removeLater(bm, pieces, true); // tell the master, so no executor asks this one for them again
+    }
+
+    /** Removes blocks: daemon threads that wait for a block's readers, each removal on its own. */
+    private static final ExecutorService REMOVER = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "medseg-block-remover");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Removes {@code blocks} from this executor's block manager on another thread; the future gives how many there
+     * were. Why not on the task's thread: a task that read a block (a broadcast's value or pieces found here) holds
+     * a read lock on it until the task completes, and {@code BlockManager.removeBlock} waits for every reader, the
+     * caller's own lock included: it would wait forever. Here it waits for the task's end at worst.
+     */
+    static Future<Integer> removeLater(BlockManager bm, List<BlockId> blocks, boolean tellMaster) {
+        return REMOVER.submit(() -> {
+            int n = 0;
+            for (BlockId block : blocks) {
+                if (bm.getStatus(block).isEmpty()) continue; // gone already (the driver destroyed the broadcast)
+                bm.removeBlock(block, tellMaster);
+                n++;
+            }
+            return n;
+        });
     }
 
     /** The reference by which Spark's {@code TorrentBroadcast} keeps its value, or null if this Spark has none. */

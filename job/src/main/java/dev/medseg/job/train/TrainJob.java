@@ -257,7 +257,7 @@ public final class TrainJob {
             long t0 = System.nanoTime();
             double[] fetched = new double[1];
             WorkerSteps.Result r = ExecutorModels.withTrainerOf(spec, worker, first, (t, ownsSlots) -> {
-                WorkerSteps.Loaded loaded = loadBroadcast(t, state, ownsSlots, slotsFromZero, t0, fetched);
+                WorkerSteps.Loaded loaded = loadBroadcast(t, state, ownsSlots, slotsFromZero, fetched);
                 return WorkerSteps.train(t, loaded, samples, worker, plan, first, steps, gatherSlots);
             });
             ExecutorModels.dropBroadcastPieces(state); // before the result's serialization, the executor's peak
@@ -284,9 +284,10 @@ public final class TrainJob {
      * returns (not even a local of the caller's frame), so the GC can take it back while the steps run.
      */
     private static WorkerSteps.Loaded loadBroadcast(SegmentationTrainer t, Broadcast<TrainState> state,
-                                                    boolean ownsSlots, boolean slotsFromZero, long t0, double[] fetched) {
+                                                    boolean ownsSlots, boolean slotsFromZero, double[] fetched) {
+        long f0 = System.nanoTime(); // the fetch alone: building a graph or loading the frozen block comes before
         TrainState start = state.value();
-        fetched[0] = (System.nanoTime() - t0) / 1e9;
+        fetched[0] = (System.nanoTime() - f0) / 1e9;
         WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots, slotsFromZero).afterFetch(fetched[0]);
         ExecutorModels.dropBroadcastValue(state); // the graph has its copy now
         return loaded;

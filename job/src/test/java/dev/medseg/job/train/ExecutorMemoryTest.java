@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -42,8 +43,11 @@ class ExecutorMemoryTest {
         }
     }
 
+    /** The removal a task asked for from inside it (the task's JVM is this one: local mode). */
+    static volatile java.util.concurrent.Future<Integer> removal;
+
     @Test
-    void aBroadcastsPiecesAreDroppedOnlyOffTheDriverAndAllOfThem() {
+    void aBroadcastsPiecesAreDroppedOffTheTasksThreadEvenWhileTheTaskHoldsAReadLockOnThem() throws Exception {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
         // more than one piece at this context's broadcast block size
         long blockSize = jsc.sc().conf().getSizeAsBytes("spark.broadcast.blockSize", "4m");
@@ -57,11 +61,25 @@ class ExecutorMemoryTest {
             assertTrue(bm.getStatus(piece2).isDefined(), "three pieces");
             ExecutorModels.dropBroadcastPieces(b); // here the driver: its pieces serve every executor, they stay
             assertTrue(bm.getStatus(piece2).isDefined());
-            assertEquals(3, ExecutorModels.dropPieces(bm, b.id()));
+
+            // A task that found a piece in its executor's block manager, as TorrentBroadcast reads a local piece: it
+            // holds a read lock until it completes. Removing the pieces on its own thread would wait for itself.
+            long id = b.id();
+            assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> jsc.parallelize(List.of(1), 1).foreach(x -> {
+                var local = org.apache.spark.SparkEnv.get().blockManager();
+                var p0 = new org.apache.spark.storage.BroadcastBlockId(id, "piece0");
+                assertTrue(local.getLocalBytes(p0).isDefined());
+                org.apache.spark.TaskContext.get().addTaskCompletionListener(
+                        (org.apache.spark.util.TaskCompletionListener) c -> local.releaseLock(p0, scala.Option.empty()));
+                removal = ExecutorModels.dropPieces(local, id);
+                Thread.sleep(300);
+                assertFalse(removal.isDone(), "the removal waits for this task's read lock");
+            }));
+            assertEquals(3, removal.get(30, java.util.concurrent.TimeUnit.SECONDS), "all three, once the task is done");
             for (int i = 0; i < 3; i++) {
                 assertFalse(bm.getStatus(new org.apache.spark.storage.BroadcastBlockId(b.id(), "piece" + i)).isDefined());
             }
-            assertEquals(0, ExecutorModels.dropPieces(bm, b.id()), "nothing left, nothing to do");
+            assertEquals(0, ExecutorModels.dropPieces(bm, b.id()).get(30, java.util.concurrent.TimeUnit.SECONDS));
         } finally {
             b.destroy();
         }
