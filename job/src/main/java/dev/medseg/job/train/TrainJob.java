@@ -255,15 +255,14 @@ public final class TrainJob {
             samples.sort(java.util.Comparator.comparing(SliceSample::key));
             TestHooks.maybeFail(worker, first);
             long t0 = System.nanoTime();
-            double[] fetched = new double[1];
             WorkerSteps.Result r = ExecutorModels.withTrainerOf(spec, worker, first, (t, ownsSlots) -> {
-                WorkerSteps.Loaded loaded = loadBroadcast(t, state, ownsSlots, slotsFromZero, fetched);
+                WorkerSteps.Loaded loaded = loadBroadcast(t, state, ownsSlots, slotsFromZero);
                 return WorkerSteps.train(t, loaded, samples, worker, plan, first, steps, gatherSlots);
             });
             ExecutorModels.dropBroadcastPieces(state); // before the result's serialization, the executor's peak
             // In the executor's log: where a worker's share of the round's communication goes.
             log.info("worker {} steps {}-{}: state fetched in {} s, loaded and trained in {} s, task so far {} s", worker,
-                    first, first + r.steps() - 1, String.format("%.2f", fetched[0]), String.format("%.2f", r.computeSeconds()),
+                    first, first + r.steps() - 1, String.format("%.2f", r.stateFetchSeconds()), String.format("%.2f", r.computeSeconds()),
                     String.format("%.2f", (System.nanoTime() - t0) / 1e9));
             return StatePiece.all(r, layout).iterator();
         }, true);
@@ -284,11 +283,11 @@ public final class TrainJob {
      * returns (not even a local of the caller's frame), so the GC can take it back while the steps run.
      */
     private static WorkerSteps.Loaded loadBroadcast(SegmentationTrainer t, Broadcast<TrainState> state,
-                                                    boolean ownsSlots, boolean slotsFromZero, double[] fetched) {
+                                                    boolean ownsSlots, boolean slotsFromZero) {
         long f0 = System.nanoTime(); // the fetch alone: building a graph or loading the frozen block comes before
         TrainState start = state.value();
-        fetched[0] = (System.nanoTime() - f0) / 1e9;
-        WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots, slotsFromZero).afterFetch(fetched[0]);
+        double fetched = (System.nanoTime() - f0) / 1e9;
+        WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots, slotsFromZero).afterFetch(fetched);
         ExecutorModels.dropBroadcastValue(state); // the graph has its copy now
         return loaded;
     }
