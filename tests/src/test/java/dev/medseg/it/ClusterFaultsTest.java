@@ -50,7 +50,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *   <li>an executor JVM is killed (SIGKILL) while it runs a training task: Spark reschedules the lost task and
  *   recomputes the lost cached partition, and the run ends with the undisturbed parameters;</li>
  *   <li>the driver JVM is killed after the second periodic checkpoint: every checkpoint left behind opens as a
- *   complete checkpoint, and {@code train --resume} ends with the undisturbed parameters.</li>
+ *   complete checkpoint, and {@code train --resume} ends with the undisturbed parameters;</li>
+ *   <li>an executor JVM is killed while the workers exchange their states among themselves
+ *   ({@code train.exchange = peers}): the run ends with the undisturbed parameters.</li>
  * </ul>
  * The reference is local mode with OMP_NUM_THREADS=1, which {@link StandaloneClusterTest} shows to be bit-equal to
  * the cluster (1-core executors run ND4J with one thread).
@@ -119,6 +121,39 @@ class ClusterFaultsTest {
         System.out.printf("ClusterFaultsTest: killed executor %s during task %s of '%s'; run took %.1f s, %d executor JVMs in all%n",
                 killed.executor(), killed.tid(), killed.job(), (System.nanoTime() - t0) / 1e9, cluster.executorStderr().size());
 
+        assertRunComplete(run);
+        TrainRuns.assertSameCheckpoint(reference().resolve("checkpoints/final.safetensors"), run.resolve("checkpoints/final.safetensors"));
+        assertEquals(losses(reference()), losses(run));
+    }
+
+    @Test
+    @Order(3)
+    void executorKilledWhileWorkersExchangeAmongThemselvesEndsEqualToUndisturbedRun() throws Exception {
+        // train.exchange = peers with a checkpoint every third round: rounds 0, 1, 3 and 4 leave their state on the
+        // executors. A kill after round 1 takes a worker's state of the previous round with it (the next round's
+        // workers then cannot fetch it, and the driver goes back to the last state it holds) or hits a round that
+        // started from the driver's broadcast (Spark's retry alone recovers it): either way, the undisturbed result.
+        cluster.awaitWorkers();
+        Path run = dir.resolve("executor-killed-peers");
+        Path log = cluster.logs().resolve("submit-executor-killed-peers.log");
+        int ui = ChildJvm.freePort();
+        List<String> recipe = new java.util.ArrayList<>(RECIPE);
+        recipe.addAll(List.of("train.exchange=peers", "train.checkpointEvery=3"));
+        Process submit = ChildJvm.start(cluster.submit(List.of("spark.task.maxFailures=4", "spark.ui.enabled=true",
+                "spark.ui.port=" + ui), TrainRuns.trainArgs(data, run, recipe)), cluster.env(), log);
+        KilledTask killed;
+        try {
+            killed = killExecutorDuringTraining(submit, log, ui);
+            assertTrue(submit.waitFor(6, TimeUnit.MINUTES), "the run did not finish within 6 minutes after the kill\n" + ChildJvm.tail(log));
+        } finally {
+            ChildJvm.stop(submit);
+        }
+        assertEquals(0, submit.exitValue(), "the run failed after the executor was killed\n" + ChildJvm.tail(log) + cluster.executorLogs());
+        String driver = Files.readString(log);
+        assertTrue(driver.contains("train: done, " + ROUNDS + " rounds"), ChildJvm.tail(log));
+        System.out.printf("ClusterFaultsTest: killed executor %s during task %s of '%s' (peers); %s%n", killed.executor(),
+                killed.tid(), killed.job(), driver.lines().filter(l -> l.contains("was lost")).findFirst()
+                        .orElse("no worker state was lost"));
         assertRunComplete(run);
         TrainRuns.assertSameCheckpoint(reference().resolve("checkpoints/final.safetensors"), run.resolve("checkpoints/final.safetensors"));
         assertEquals(losses(reference()), losses(run));

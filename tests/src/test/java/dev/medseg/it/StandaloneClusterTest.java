@@ -117,6 +117,34 @@ class StandaloneClusterTest {
                 TrainRuns.rounds(run).stream().map(TrainRound::loss).toList());
     }
 
+    @Test
+    @Order(3)
+    void workersAveragingAmongThemselvesAcrossExecutorsEqualLocalMode() throws Exception {
+        // train.exchange = peers: rounds 0 and 1 leave their state on the executors, and each worker of rounds 1 and
+        // 2 fetches the other's from the other executor JVM (Spark's block transfer) and averages it itself.
+        Path run = dir.resolve("cluster-peers-run");
+        Path log = cluster.logs().resolve("submit-peers.log");
+        List<String> recipe = new java.util.ArrayList<>(RECIPE);
+        recipe.add("train.exchange=peers");
+        List<Path> before = cluster.executorStderr();
+        int code = ChildJvm.run(cluster.submit(List.of(), TrainRuns.trainArgs(data, run, recipe)), cluster.env(), log,
+                Duration.ofMinutes(6));
+        assertEquals(0, code, "SparkSubmit on the cluster failed\n" + ChildJvm.tail(log) + cluster.executorLogs());
+        assertRunComplete(run);
+        // Two workers: their mean has the driver's bits, so the run equals local mode's (the driver's exchange).
+        TrainRuns.assertSameCheckpoint(localRun().resolve("checkpoints/final.safetensors"),
+                run.resolve("checkpoints/final.safetensors"));
+        assertEquals(TrainRuns.rounds(localRun()).stream().map(TrainRound::loss).toList(),
+                TrainRuns.rounds(run).stream().map(TrainRound::loss).toList());
+        // Each of the two executors fetched the other worker's pieces from the other JVM.
+        Pattern fetched = Pattern.compile("averaged 2 workers' states: ([1-9][0-9]*) of [0-9]+ pieces from other executors");
+        long fetching = 0;
+        for (Path p : cluster.executorStderr()) {
+            if (!before.contains(p) && fetched.matcher(Files.readString(p)).find()) fetching++;
+        }
+        assertEquals(2, fetching, "executors that fetched pieces from the other\n" + cluster.executorLogs());
+    }
+
     /** The local-mode run through submit/local.sh (started by {@link #startClusterAndData}), once finished. */
     static synchronized Path localRun() throws Exception {
         if (localRun != null) return localRun;

@@ -165,7 +165,13 @@ public final class AveragingBenchmark {
         Map<String, Object> t = new LinkedHashMap<>(c);
         t.putAll(traffic.config());
         t.put("broadcast_bytes", traffic.broadcastBytes());
-        emit.accept(new BenchLine(p + "bytes_per_round", traffic.totalBytes(), "bytes", t));
+        if (settings.exchange().equals("peers")) {
+            t.put("driver_bytes_per_round", traffic.totalBytes());
+            t.put("note", "rounds among the workers; the last round (and the first's broadcast) go through the driver: "
+                    + "driver_bytes_per_round");
+        }
+        emit.accept(new BenchLine(p + "bytes_per_round", settings.exchange().equals("peers") ? traffic.peerExchangeBytes()
+                : traffic.totalBytes(), "bytes", t));
         if (!r.executorPeaks().isEmpty()) {
             Map<String, Object> m = new LinkedHashMap<>(c);
             m.put("executors", r.executorPeaks().size());

@@ -42,6 +42,10 @@ public final class AveragingCommand implements Callable<Integer> {
             + "(train.averageOptimizerState=false): rounds move the parameters only; the last round (the final "
             + "checkpoint) brings the slots back.")
     boolean localSlots;
+    @Option(names = "--exchange", defaultValue = "driver", description = "train.exchange: driver (the driver averages "
+            + "and broadcasts every round) or peers (the workers fetch each other's states and average them; the last "
+            + "round goes to the driver) (default ${DEFAULT-VALUE}).")
+    String exchange;
     @Option(names = "--workers", defaultValue = "1,2", split = ",", paramLabel = "N",
             description = "Worker counts, ascending; the first is the scaling base (default ${DEFAULT-VALUE}).")
     List<Integer> workers;
@@ -74,7 +78,7 @@ public final class AveragingCommand implements Callable<Integer> {
             var memory = new AveragingSettings.Memory(orDefault(driverHeapGb, 8, 1), orDefault(executorHeapGb, 6, 1),
                     orDefault(executorOffHeapGb, 8, 1));
             return new AveragingSettings(models.get(0), tiny, orDefault(size, 256, 64), classes, batch, averagingFrequency,
-                    rounds, warmup, optimizer, localSlots, workers, memory, orDefault(timeoutMinutes, 120, 15));
+                    rounds, warmup, optimizer, localSlots, exchange, workers, memory, orDefault(timeoutMinutes, 120, 15));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

@@ -23,13 +23,15 @@ import java.util.Map;
  * @param optimizer          {@code sgd} (momentum: 1 slot) or {@code adam} (2 slots)
  * @param localSlots         workers keep their optimizer slots ({@code train.averageOptimizerState=false}): rounds move
  *                           parameters only, except the last (the final checkpoint brings the slots back)
+ * @param exchange           {@code train.exchange}: {@code driver} (the driver averages and broadcasts every round) or
+ *                           {@code peers} (the workers average among themselves; the last round goes to the driver)
  * @param workers            worker counts to run, one cluster each, ascending; the first is the scaling base
  * @param memory             heap and off-heap limits of the driver and the executors
  * @param timeoutMinutes     a train run that takes longer is killed
  */
 public record AveragingSettings(BenchModel model, boolean tiny, int size, int classes, int batchPerWorker,
                                 int averagingFrequency, int rounds, int warmup, String optimizer, boolean localSlots,
-                                List<Integer> workers,
+                                String exchange, List<Integer> workers,
                                 Memory memory, int timeoutMinutes) {
 
     /**
@@ -76,6 +78,9 @@ public record AveragingSettings(BenchModel model, boolean tiny, int size, int cl
         if (!optimizer.equals("sgd") && !optimizer.equals("adam")) {
             throw new IllegalArgumentException("--optimizer must be sgd or adam, got '" + optimizer + "'");
         }
+        if (!"driver".equals(exchange) && !"peers".equals(exchange)) {
+            throw new IllegalArgumentException("--exchange must be driver or peers, got '" + exchange + "'");
+        }
         workers = List.copyOf(workers);
         if (workers.isEmpty()) throw new IllegalArgumentException("--workers needs at least one count");
         for (int i = 0; i < workers.size(); i++) {
@@ -117,7 +122,8 @@ public record AveragingSettings(BenchModel model, boolean tiny, int size, int cl
                 // every epoch has >= 1 step, so this many epochs always last the rounds
                 "train.epochs=" + rounds * averagingFrequency,
                 "train.optimizer.name=" + optimizer, "train.valSplit=\"\"", "train.validateEvery=0",
-                "train.checkpointEvery=0", "train.keepCheckpoints=1", "train.averageOptimizerState=" + !localSlots));
+                "train.checkpointEvery=0", "train.keepCheckpoints=1", "train.averageOptimizerState=" + !localSlots,
+                "train.exchange=" + exchange));
         return o;
     }
 
@@ -131,6 +137,7 @@ public record AveragingSettings(BenchModel model, boolean tiny, int size, int cl
         m.put("averaging_frequency", averagingFrequency);
         m.put("optimizer", optimizer);
         m.put("optimizer_state", localSlots ? "local (averaged in the last round only)" : "averaged every round");
+        m.put("exchange", exchange);
         m.put("rounds", rounds);
         m.put("warmup_rounds", warmup);
         m.put("executor_cores", 1);

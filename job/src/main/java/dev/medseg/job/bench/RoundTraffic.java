@@ -70,6 +70,14 @@ public record RoundTraffic(TrainStateSize size, int workers) {
         return level == 0 ? size.broadcastBytes() : size.resultBytes();
     }
 
+    /**
+     * Bytes of a round of {@code train.exchange = peers}: every worker fetches the other workers' states (its own is
+     * on its executor), as float, and nothing goes through the driver.
+     */
+    public long peerExchangeBytes() {
+        return (long) workers * (workers - 1) * size.broadcastBytes();
+    }
+
     /** Broadcast plus aggregation. */
     public long totalBytes() {
         return broadcastBytes() + aggregationBytes();

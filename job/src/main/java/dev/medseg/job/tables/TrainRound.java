@@ -27,7 +27,8 @@ import java.util.Objects;
  *                             broadcast, scheduling and tree aggregation of the parameters
  * @param workers              {@code workers} int, not null: number of workers (partitions) averaged this round
  * @param stateFetchSeconds    {@code state_fetch_seconds} double, nullable: the longest any worker waited for the
- *                             round's broadcast state before its steps (outside compute_seconds: when that worker
+ *                             round's start state before its steps: the broadcast's fetch, or with
+ *                             train.exchange = peers the other workers' states and their mean (outside compute_seconds: when that worker
  *                             is also the slowest, the fetch is part of communication_seconds); NaN here and null
  *                             in the table when unknown (runs written before the column existed)
  */
@@ -49,7 +50,8 @@ public record TrainRound(String runId, int round, int epoch, long iteration, dou
                     "seconds outside compute: broadcast, scheduling, aggregation"),
             Columns.field("workers", DataTypes.IntegerType, false, "workers averaged in the round"),
             Columns.field("state_fetch_seconds", DataTypes.DoubleType, true,
-                    "longest wait of a worker for the round's broadcast state, before its steps (not in compute_seconds)"),
+                    "longest wait of a worker for the round's start state (the broadcast, or its peers' states and their mean), "
+                            + "before its steps (not in compute_seconds)"),
     });
 
     /** Columns added after the table's first version (null in runs written before them). */

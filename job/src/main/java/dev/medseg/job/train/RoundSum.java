@@ -23,6 +23,31 @@ public final class RoundSum {
         this.placed = new boolean[layout.count()];
         this.missing = placed.length;
         this.state = layout.empty(0);
+        this.left = null;
+    }
+
+    private final PeerExchange.Left left;
+
+    private RoundSum(PeerExchange.Left left) {
+        this.layout = null;
+        this.placed = new boolean[0];
+        this.state = null;
+        this.left = left;
+        this.workers = new java.util.TreeMap<>(left.workers());
+    }
+
+    /**
+     * A round whose state stayed on the executors ({@link PeerExchange}): its workers' loss and timing totals, no
+     * state.
+     */
+    public static RoundSum leftOnExecutors(PeerExchange.Left left) {
+        if (left.workers().isEmpty()) throw new IllegalStateException("no worker returned a result");
+        return new RoundSum(left);
+    }
+
+    /** Where the round's state stayed, if it stayed on the executors (else null). */
+    PeerExchange.Left left() {
+        return left;
     }
 
     /** The mean of the workers' results, in pieces of at most {@code maxPieceBytes}: a round without Spark. */
@@ -41,6 +66,7 @@ public final class RoundSum {
 
     /** Takes the sum of piece {@code p} over the workers. */
     public void accept(int p, PieceSum sum) {
+        if (state == null) throw new IllegalStateException("a round without a state to assemble");
         if (sum.piece() != p) throw new IllegalStateException("expected piece " + p + ", got the sum of piece " + sum.piece());
         if (placed[p]) throw new IllegalStateException("piece " + p + " arrived twice");
         Map<Integer, StatePiece.Stats> w = sum.workers();
@@ -56,9 +82,21 @@ public final class RoundSum {
 
     /** The averaged state, once every piece has arrived. */
     public TrainState average() {
+        if (state == null) throw new IllegalStateException("the round's state stayed on the executors");
         if (missing > 0) throw new IllegalStateException(missing + " of " + placed.length + " pieces of the round's state did not arrive");
         long step = workers.values().iterator().next().step();
         return new TrainState(step, state.params(), state.slots(), state.buffers());
+    }
+
+    /** The step the workers reached. */
+    public long step() {
+        if (workers == null) throw new IllegalStateException("no piece arrived");
+        return workers.values().iterator().next().step();
+    }
+
+    /** Each worker's stats, by worker. */
+    public Map<Integer, StatePiece.Stats> workerStats() {
+        return workers == null ? Map.of() : java.util.Collections.unmodifiableMap(workers);
     }
 
     public int workers() { return workers == null ? 0 : workers.size(); }

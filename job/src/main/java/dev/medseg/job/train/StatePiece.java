@@ -71,6 +71,20 @@ public final class StatePiece implements Serializable {
         return out;
     }
 
+    /** A piece that owns its values (one read back from its bytes, say). */
+    static StatePiece of(int piece, Stats stats, float[] values) {
+        return new StatePiece(piece, stats, values, null, null);
+    }
+
+    /** Puts the values into {@code out} at its position (a view copies them straight out of its state). */
+    void putValues(java.nio.FloatBuffer out) {
+        if (values != null) {
+            out.put(values);
+        } else {
+            layout.forEachSegment(source, piece, (a, off, n) -> out.put(a, off, n));
+        }
+    }
+
     public int piece() { return piece; }
 
     public Stats stats() { return stats; }

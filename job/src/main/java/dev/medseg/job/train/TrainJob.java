@@ -16,6 +16,7 @@ import dev.medseg.model.train.ModelCheckpoint;
 import dev.medseg.model.train.ParamLayout;
 import dev.medseg.model.train.SegmentationTrainer;
 import dev.medseg.model.train.TrainState;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -48,6 +49,8 @@ import java.util.function.Consumer;
  */
 public final class TrainJob {
     private static final Logger log = LoggerFactory.getLogger(TrainJob.class);
+    /** Times in a row the run goes back to the driver's state after losing the workers' (train.exchange = peers). */
+    static final int MAX_RECOVERIES = 3;
 
     /** What a run produced. */
     public record Outcome(String runId, int rounds, long iterations, TrainState state, double lastLoss,
@@ -153,33 +156,69 @@ public final class TrainJob {
         writeRun(runId, dataset, model, configText, started, null, "running");
 
         Broadcast<TrainState> current = null;
+        // With train.exchange = peers: what the previous round left on the executors (null: the driver has the state).
+        PeerExchange.Left left = null;
+        int held = firstRound - 1; // the last round whose state the driver holds in `state`
+        int recoveries = 0;
         double lastLoss = Double.NaN;
         long t0 = System.nanoTime();
         try {
             for (int round = firstRound; round < totalRounds; round++) {
                 long roundStart = System.nanoTime();
-                // A fresh run's optimizer slots are zeros (its initial state carries none): its first round sends the
-                // parameters alone and the workers start their slots from zero (0.42 GB less per executor for
-                // TransUNet's momentum, 0.84 for Adam's). A resumed run's first round sends the checkpoint's slots.
-                boolean slotsFromZero = round == firstRound && ts.optimizer().slots() > 0
-                        && (state.slots().length == 0 || state.slotsAreZero());
-                current = jsc.broadcast(slotsFromZero ? state.withoutSlots() : state);
+                RoundStart start;
+                if (left != null) {
+                    start = new RoundStart.FromPeers(left);
+                } else {
+                    // A fresh run's optimizer slots are zeros (its initial state carries none): its first round sends
+                    // the parameters alone and the workers start their slots from zero (0.42 GB less per executor for
+                    // TransUNet's momentum, 0.84 for Adam's). A resumed run's first round sends the checkpoint's slots.
+                    boolean slotsFromZero = round == firstRound && ts.optimizer().slots() > 0
+                            && (state.slots().length == 0 || state.slotsAreZero());
+                    current = jsc.broadcast(slotsFromZero ? state.withoutSlots() : state);
+                    start = new RoundStart.FromBroadcast(current, slotsFromZero);
+                }
                 long first = (long) round * ts.averagingFrequency();
                 jsc.setJobDescription(String.format("medseg train: round %d/%d (steps %d-%d)", round + 1, totalRounds,
                         first, Math.min(totalIters, first + ts.averagingFrequency()) - 1));
                 boolean gather = ts.gathersSlots(round, totalRounds, val != null);
-                RoundSum sum = trainRound(train, current, slotsFromZero, spec, plan, first, ts.averagingFrequency(),
-                        gather, layoutOf(paramLayout, bufferLayout, ts, gather));
-                state = sum.average();
-                current.destroy();
+                StatePieces layout = layoutOf(paramLayout, bufferLayout, ts, gather);
+                boolean leave = ts.leavesStateOnExecutors(round, totalRounds, val != null);
+                RoundSum sum;
+                try {
+                    sum = leave ? leaveRound(train, start, spec, plan, first, ts.averagingFrequency(), gather, layout)
+                            : trainRound(train, start, spec, plan, first, ts.averagingFrequency(), gather, layout);
+                } catch (Exception e) { // a SparkException too, checked but undeclared
+                    if (left == null || !PeerExchange.lostState(e) || ++recoveries > MAX_RECOVERIES) throw e;
+                    // An executor with a worker's state of the previous round was lost: train again from the last
+                    // state the driver holds (every round since is a function of it: the same result).
+                    progress.accept(String.format("train: a worker's state after round %d was lost with its executor; "
+                            + "training again from %s", round, held < firstRound ? "the start"
+                            : "round " + (held + 1) + "'s state"));
+                    log.warn("round {}: the previous round's state is gone, going back to round {}", round + 1, held + 1, e);
+                    PeerExchange.remove(spark.sparkContext(), left.id());
+                    left = null;
+                    dropRoundsAfter(runId, held);
+                    round = held; // the loop's increment starts again at held + 1
+                    continue;
+                }
+                if (left != null) PeerExchange.remove(spark.sparkContext(), left.id()); // every worker has its mean
+                left = null;
+                if (current != null) current.destroy();
                 current = null;
+                if (leave) {
+                    left = sum.left();
+                } else {
+                    state = sum.average();
+                    held = round;
+                    recoveries = 0;
+                }
                 double wall = (System.nanoTime() - roundStart) / 1e9;
                 lastLoss = sum.meanLoss();
                 if (!Double.isFinite(lastLoss)) {
                     throw new IllegalStateException("training diverged at round " + round + " (loss " + lastLoss
                             + "); lower train.optimizer.lr. The last good checkpoint is kept.");
                 }
-                long iteration = state.step();
+                long iteration = sum.step();
                 int epoch = plan.epochOf(Math.max(0, iteration - 1));
                 appendRound(new TrainRound(runId, round, epoch, iteration, lastLoss, plan.lr(first),
                         sum.images() / wall, sum.maxComputeSeconds(), Math.max(0, wall - sum.maxComputeSeconds()), sum.workers(),
@@ -225,6 +264,7 @@ public final class TrainJob {
             throw e;
         } finally {
             if (current != null) current.destroy();
+            if (left != null) PeerExchange.remove(spark.sparkContext(), left.id());
             train.unpersist(false);
             if (val != null) val.unpersist(false);
         }
@@ -241,31 +281,15 @@ public final class TrainJob {
     }
 
     /**
-     * One round: every worker trains on its partition from the broadcast state and leaves its result, cut into the
+     * One round: every worker trains on its partition from the round's start state and leaves its result, cut into the
      * pieces of {@code layout}, cached on its executor; then the driver gathers the workers' mean piece by piece
      * (a {@code treeAggregate} per piece; the first one runs the training). With {@code gatherSlots} false the
-     * workers send back no optimizer slots (they keep their own for the next round). {@code slotsFromZero}: the
-     * broadcast carries no slots because they are all zero (a fresh run's first round).
+     * workers send back no optimizer slots (they keep their own for the next round).
      */
-    static RoundSum trainRound(JavaRDD<SliceSample> train, Broadcast<TrainState> state, boolean slotsFromZero, RunSpec spec,
-                               WorkerSteps.Plan plan, long first, int steps, boolean gatherSlots, StatePieces layout) {
-        JavaRDD<StatePiece> pieces = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) -> {
-            List<SliceSample> samples = new ArrayList<>();
-            it.forEachRemaining(samples::add);
-            samples.sort(java.util.Comparator.comparing(SliceSample::key));
-            TestHooks.maybeFail(worker, first);
-            long t0 = System.nanoTime();
-            WorkerSteps.Result r = ExecutorModels.withTrainerOf(spec, worker, first, (t, ownsSlots) -> {
-                WorkerSteps.Loaded loaded = loadBroadcast(t, state, ownsSlots, slotsFromZero);
-                return WorkerSteps.train(t, loaded, samples, worker, plan, first, steps, gatherSlots);
-            });
-            ExecutorModels.dropBroadcastPieces(state); // before the result's serialization, the executor's peak
-            // In the executor's log: where a worker's share of the round's communication goes.
-            log.info("worker {} steps {}-{}: state fetched in {} s, loaded and trained in {} s, task so far {} s", worker,
-                    first, first + r.steps() - 1, String.format("%.2f", r.stateFetchSeconds()), String.format("%.2f", r.computeSeconds()),
-                    String.format("%.2f", (System.nanoTime() - t0) / 1e9));
-            return StatePiece.all(r, layout).iterator();
-        }, true);
+    static RoundSum trainRound(JavaRDD<SliceSample> train, RoundStart start, RunSpec spec, WorkerSteps.Plan plan,
+                               long first, int steps, boolean gatherSlots, StatePieces layout) {
+        JavaRDD<StatePiece> pieces = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) ->
+                StatePiece.all(workerSteps(worker, it, start, spec, plan, first, steps, gatherSlots), layout).iterator(), true);
         // Memory first, disk if the executor's storage memory is short: losing the cache would mean training again.
         pieces.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
@@ -279,17 +303,43 @@ public final class TrainJob {
     }
 
     /**
-     * Loads the broadcast state into the trainer and lets go of it: nothing refers to the deserialized state once this
-     * returns (not even a local of the caller's frame), so the GC can take it back while the steps run.
+     * One round of {@code train.exchange = peers} whose state the driver does not need: every worker trains and
+     * leaves its result on its executor for the next round's workers ({@link PeerExchange}); the driver collects
+     * only what the steps did.
      */
-    private static WorkerSteps.Loaded loadBroadcast(SegmentationTrainer t, Broadcast<TrainState> state,
-                                                    boolean ownsSlots, boolean slotsFromZero) {
-        long f0 = System.nanoTime(); // the fetch alone: building a graph or loading the frozen block comes before
-        TrainState start = state.value();
-        double fetched = (System.nanoTime() - f0) / 1e9;
-        WorkerSteps.Loaded loaded = WorkerSteps.load(t, start, ownsSlots, slotsFromZero).afterFetch(fetched);
-        ExecutorModels.dropBroadcastValue(state); // the graph has its copy now
-        return loaded;
+    static RoundSum leaveRound(JavaRDD<SliceSample> train, RoundStart start, RunSpec spec, WorkerSteps.Plan plan,
+                               long first, int steps, boolean gatherSlots, StatePieces layout) {
+        SparkContext sc = train.context();
+        int id = PeerExchange.newId(sc);
+        try {
+            List<StatePiece.Stats> stats = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) ->
+                    List.of(PeerExchange.leave(workerSteps(worker, it, start, spec, plan, first, steps, gatherSlots),
+                            layout, id)).iterator(), true).collect();
+            Map<Integer, StatePiece.Stats> byWorker = new java.util.TreeMap<>();
+            for (StatePiece.Stats s : stats) byWorker.put(s.worker(), s);
+            return RoundSum.leftOnExecutors(new PeerExchange.Left(id, layout, byWorker));
+        } catch (Exception e) { // SparkException, checked but undeclared
+            PeerExchange.remove(sc, id); // what the workers that finished left
+            throw ExecutorModels.explainTaskFailure(e);
+        }
+    }
+
+    /** A worker's task: its samples, its start state, its steps. */
+    private static WorkerSteps.Result workerSteps(int worker, Iterator<SliceSample> it, RoundStart start, RunSpec spec,
+                                                  WorkerSteps.Plan plan, long first, int steps, boolean gatherSlots) {
+        List<SliceSample> samples = new ArrayList<>();
+        it.forEachRemaining(samples::add);
+        samples.sort(java.util.Comparator.comparing(SliceSample::key));
+        TestHooks.maybeFail(worker, first);
+        long t0 = System.nanoTime();
+        WorkerSteps.Result r = ExecutorModels.withTrainerOf(spec, worker, first,
+                (t, ownsSlots) -> WorkerSteps.train(t, start.load(t, ownsSlots), samples, worker, plan, first, steps, gatherSlots));
+        start.release(); // before the result's serialization, the executor's peak
+        // In the executor's log: where a worker's share of the round's communication goes.
+        log.info("worker {} steps {}-{}: state fetched in {} s, loaded and trained in {} s, task so far {} s", worker,
+                first, first + r.steps() - 1, String.format("%.2f", r.stateFetchSeconds()), String.format("%.2f", r.computeSeconds()),
+                String.format("%.2f", (System.nanoTime() - t0) / 1e9));
+        return r;
     }
 
     /** How the state of a round is cut for its trip back: with or without the optimizer slots. */
@@ -368,7 +418,7 @@ public final class TrainJob {
      * own optimizer slots, the validation and checkpoint rounds are the rounds that average them.
      */
     static final List<String> OPERATIONAL = List.of("train.maxRounds", "train.validateEvery", "train.checkpointEvery",
-            "train.keepCheckpoints", "train.exchangePieceSize");
+            "train.keepCheckpoints", "train.exchangePieceSize", "train.exchange");
 
     /**
      * A run's saved {@code resolved.conf} over today's defaults: a run saved before a key existed (model.llm.storage,

@@ -15,7 +15,7 @@ public record TrainSettings(String dataset, String trainSplit, String valSplit, 
                             String optimizerName, double lr, double momentum, double weightDecay, double beta1,
                             double beta2, double eps, String scheduleName, double power, double minLr, int epochs,
                             int workers, int batchSizePerWorker, int averagingFrequency, boolean averageOptimizerState,
-                            long exchangePieceBytes,
+                            long exchangePieceBytes, String exchange,
                             Augmentation.Kind augment,
                             int validateEvery, int checkpointEvery, int keepCheckpoints, String bestMetric,
                             int maxRounds, String init, long seed) implements Serializable {
@@ -47,6 +47,7 @@ public record TrainSettings(String dataset, String trainSplit, String valSplit, 
                 s.intIn("train.averagingFrequency", 1, 1_000_000),
                 s.bool("train.averageOptimizerState"),
                 s.bytesIn("train.exchangePieceSize", 1024, 1L << 30),
+                s.oneOf("train.exchange", "driver", "peers"),
                 Augmentation.Kind.parse(s.oneOf("train.augment", "transunet", "flips", "none")),
                 s.intIn("train.validateEvery", 0, Integer.MAX_VALUE),
                 s.intIn("train.checkpointEvery", 0, Integer.MAX_VALUE),
@@ -60,6 +61,16 @@ public record TrainSettings(String dataset, String trainSplit, String valSplit, 
     /** Whether a checkpoint is written after round {@code round} (0-based) of {@code totalRounds}. */
     public boolean checkpointsAfter(int round, int totalRounds) {
         return round == totalRounds - 1 || (checkpointEvery > 0 && (round + 1) % checkpointEvery == 0);
+    }
+
+    /**
+     * Whether the workers of round {@code round} leave their state on their executors for the next round's workers
+     * ({@code train.exchange = peers}) instead of sending it to the driver: in every round but those after which the
+     * driver needs the state (a checkpoint, a validation, the last round).
+     */
+    public boolean leavesStateOnExecutors(int round, int totalRounds, boolean validates) {
+        return exchange.equals("peers") && round < totalRounds - 1 && !checkpointsAfter(round, totalRounds)
+                && !(validates && validatesAfter(round, totalRounds));
     }
 
     /** Whether the model is validated after round {@code round}, when the run has a validation split. */

@@ -292,6 +292,74 @@ class TrainJobTest {
     }
 
     @Test
+    void workersAveragingAmongThemselvesGiveTheDriversResult() {
+        // Checkpoints and validations every third round: rounds 0, 1, 3 and 4 of 6 (0 and 1 of 4 with three workers)
+        // leave their state on the executors.
+        for (List<String> o : List.of(List.of("train.workers=2"), List.of("train.workers=3"),
+                List.of("train.workers=2", "train.averageOptimizerState=false", "train.exchangePieceSize=64k"))) {
+            List<String> keys = new ArrayList<>(o);
+            keys.addAll(List.of("train.epochs=4", "train.checkpointEvery=3", "train.validateEvery=3"));
+            String name = String.join("-", o).replaceAll("[^a-zA-Z0-9]+", "_");
+            TrainJob.Outcome viaDriver = train(config(keys.toArray(String[]::new)), dir.resolve("driver-" + name), false);
+            keys.add("train.exchange=peers");
+            int before = spark.sparkContext().newRddId();
+            List<String> lines = new ArrayList<>();
+            Path run = dir.resolve("peers-" + name);
+            TrainJob.Outcome viaPeers = new TrainJob(spark, config(keys.toArray(String[]::new)), data.toString(),
+                    run.toString(), lines::add).run(false);
+            assertTrue(viaDriver.state().sameAs(viaPeers.state()), o + ": max diff " + viaDriver.state().maxParamDifference(viaPeers.state()));
+            assertEquals(viaDriver.bestScores().iou(), viaPeers.bestScores().iou(), 0, o.toString());
+            var rounds = ResultTables.read(spark, ResultTable.TRAIN_ROUNDS, List.of(run.toString())).orderBy("round")
+                    .collectAsList().stream().map(TrainRound::fromRow).toList();
+            assertEquals(viaDriver.rounds(), rounds.size());
+            assertTrue(rounds.size() >= 4);
+            for (int r = 0; r < rounds.size(); r++) {
+                assertEquals(2L * (r + 1), rounds.get(r).iteration(), "a round the driver did not see still has its step");
+                assertTrue(Double.isFinite(rounds.get(r).loss()) && rounds.get(r).stateFetchSeconds() >= 0, rounds.get(r).toString());
+            }
+            assertTrue(lines.stream().noneMatch(l -> l.contains("restarted") || l.contains("lost")), String.join("\n", lines));
+            // Nothing of the exchange stays on the executors.
+            var left = spark.sparkContext().env().blockManager().getMatchingBlockIds(new scala.runtime.AbstractFunction1<
+                    org.apache.spark.storage.BlockId, Object>() {
+                @Override
+                public Object apply(org.apache.spark.storage.BlockId b) {
+                    return b.asRDDId().isDefined() && b.asRDDId().get().rddId() > before;
+                }
+            });
+            assertTrue(left.isEmpty(), "blocks left behind: " + left);
+        }
+    }
+
+    @Test
+    void aLostWorkerStateIsTrainedAgainFromTheDriversLastState() {
+        Config c = config("train.workers=2", "train.epochs=4", "train.exchange=peers", "train.checkpointEvery=3",
+                "train.validateEvery=3");
+        TrainJob.Outcome whole = train(c, dir.resolve("peers-whole"), false);
+        // Round 2 (steps 4-5) starts from what round 1 left: worker 1's state is gone. The driver holds no state yet
+        // (rounds 0 and 1 left theirs), so the run starts again from the beginning. Then round 4 loses worker 0's,
+        // and the run goes back to round 2's state.
+        List<String> lines = new ArrayList<>();
+        Path run = dir.resolve("peers-lost");
+        TrainJob.Outcome recovered;
+        try {
+            spark.sparkContext().setLocalProperty(TestHooks.LOSE_LEFT_STATE, "1:4");
+            recovered = new TrainJob(spark, c, data.toString(), run.toString(), l -> {
+                lines.add(l);
+                if (l.startsWith("round 3/")) spark.sparkContext().setLocalProperty(TestHooks.LOSE_LEFT_STATE, "0:8");
+            }).run(false);
+        } finally {
+            spark.sparkContext().setLocalProperty(TestHooks.LOSE_LEFT_STATE, null);
+        }
+        assertTrue(whole.state().sameAs(recovered.state()), "max diff " + whole.state().maxParamDifference(recovered.state()));
+        List<String> lost = lines.stream().filter(l -> l.contains("was lost")).toList();
+        assertEquals(2, lost.size(), String.join("\n", lines));
+        assertTrue(lost.get(0).contains("after round 2") && lost.get(0).contains("from the start"), lost.get(0));
+        assertTrue(lost.get(1).contains("after round 4") && lost.get(1).contains("from round 3's state"), lost.get(1));
+        var rounds = ResultTables.read(spark, ResultTable.TRAIN_ROUNDS, List.of(run.toString())).collectAsList();
+        assertEquals(whole.rounds(), rounds.size(), "train_rounds must hold each round once");
+    }
+
+    @Test
     void resumeEqualsUninterrupted() {
         Config full = config("train.workers=2");
         TrainJob.Outcome whole = train(full, dir.resolve("whole"), false);

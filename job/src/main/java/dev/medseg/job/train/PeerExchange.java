@@ -1,0 +1,198 @@
+package dev.medseg.job.train;
+
+import dev.medseg.model.train.TrainState;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.storage.BlockManager;
+import org.apache.spark.storage.BlockData;
+import org.apache.spark.storage.RDDBlockId;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.io.ChunkedByteBuffer;
+import scala.Option;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The exchange without the driver ({@code train.exchange = peers}): a worker leaves its end-of-round state on its
+ * executor, one serialized block per {@link StatePieces piece}, and every worker of the next round fetches all the
+ * workers' pieces from their executors and computes the mean itself, in worker order, so every worker starts from the
+ * same bits (with two workers the very bits of the driver's mean). The driver sees only each worker's
+ * {@link StatePiece.Stats}; it gathers the state the usual way in rounds after which it needs it (validation,
+ * checkpoints, the last round).
+ *
+ * <p>Blocks are {@code RDDBlockId(id, worker * pieces + piece)} under an RDD id the driver takes from Spark and no RDD
+ * uses, so {@link #remove} clears them on every executor at once. They hold {@link PieceBytes} (raw floats after a
+ * header), stored as bytes ({@code MEMORY_AND_DISK_SER}): a 64 MiB piece travels in memory (below
+ * {@code spark.network.maxRemoteBlockSizeFetchToMem}), the storage accounting is exact, and the executor keeps one
+ * copy of the state, not the float state as well.
+ *
+ * <p>A block that is gone (its executor was lost) fails the next round's tasks with {@link #LOST}; the driver then
+ * goes back to the last state it holds and trains the rounds since again (see TrainJob).
+ */
+final class PeerExchange {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PeerExchange.class);
+    /** The message a task fails with when a worker's state of the previous round cannot be fetched. */
+    static final String LOST = "medseg: a worker's state of the previous round is gone";
+
+    private static final ClassTag<byte[]> BYTES = ClassTag$.MODULE$.apply(byte[].class);
+
+    private PeerExchange() {}
+
+    /**
+     * What a round left on the executors: where ({@code id}), in what layout, and what each worker's steps did (the
+     * next round checks every piece it fetches against it).
+     */
+    record Left(int id, StatePieces layout, Map<Integer, StatePiece.Stats> workers) implements Serializable {
+        Left {
+            workers = new TreeMap<>(workers);
+        }
+
+        long step() {
+            return workers.values().iterator().next().step();
+        }
+    }
+
+    /** A fresh id for a round's blocks (no RDD has it). */
+    static int newId(SparkContext sc) {
+        return sc.newRddId();
+    }
+
+    static RDDBlockId block(int id, StatePieces layout, int worker, int piece) {
+        return new RDDBlockId(id, worker * layout.count() + piece);
+    }
+
+    /** Leaves a worker's result on this executor; returns what the driver needs to know of it. */
+    static StatePiece.Stats leave(WorkerSteps.Result r, StatePieces layout, int id) {
+        BlockManager bm = SparkEnv.get().blockManager();
+        List<StatePiece> pieces = StatePiece.all(r, layout);
+        for (StatePiece p : pieces) {
+            // Stored as they are: no copy; they go to the executor's disk if its storage memory is short.
+            if (!bm.putBytes(block(id, layout, r.worker(), p.piece()), new ChunkedByteBuffer(PieceBytes.encode(p)),
+                    StorageLevel.MEMORY_AND_DISK_SER(), true, BYTES)) {
+                throw new IllegalStateException("could not store piece " + p.piece() + " of worker " + r.worker()
+                        + "'s state on this executor (storage memory and disk full?)");
+            }
+        }
+        return pieces.get(0).stats();
+    }
+
+    /** Pieces fetched ahead of the one being averaged: (1 + AHEAD) x workers x piece size of heap in flight. */
+    static final int AHEAD = 1;
+
+    /** Fetches on their own threads: a remote fetch waits on the network and the peer while this thread averages. */
+    private static final ExecutorService FETCHERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "medseg-peer-fetch");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * The mean of the states {@code left} describes, fetched piece by piece from the executors that hold them (this
+     * one's from its own store) and written into a new state. Every worker's share of piece {@code p + AHEAD} is
+     * fetched, all at once, while piece {@code p} is averaged.
+     */
+    static TrainState mean(Left left) {
+        BlockManager bm = SparkEnv.get().blockManager();
+        StatePieces layout = left.layout();
+        for (int w : left.workers().keySet()) {
+            if (TestHooks.loseLeftState(w, left.step())) {
+                for (int p = 0; p < layout.count(); p++) bm.removeBlock(block(left.id(), layout, w, p), true);
+            }
+        }
+        long t0 = System.nanoTime();
+        java.util.concurrent.atomic.AtomicInteger remote = new java.util.concurrent.atomic.AtomicInteger();
+        RoundSum sum = new RoundSum(layout);
+        List<List<Future<StatePiece>>> fetches = new ArrayList<>();
+        try {
+            for (int p = 0; p < layout.count(); p++) {
+                while (fetches.size() < Math.min(layout.count(), p + 1 + AHEAD)) {
+                    fetches.add(fetchAll(bm, left, fetches.size(), remote));
+                }
+                PieceSum s = new PieceSum();
+                for (Future<StatePiece> f : fetches.get(p)) s.add(join(f));
+                fetches.set(p, List.of()); // its pieces go once averaged
+                sum.accept(p, s);
+            }
+        } finally {
+            for (List<Future<StatePiece>> fs : fetches) fs.forEach(f -> f.cancel(true));
+        }
+        log.info("averaged {} workers' states: {} of {} pieces from other executors, {} s", left.workers().size(),
+                remote.get(), layout.count() * left.workers().size(), String.format("%.2f", (System.nanoTime() - t0) / 1e9));
+        return sum.average();
+    }
+
+    /** Starts fetching every worker's share of piece {@code p}. */
+    private static List<Future<StatePiece>> fetchAll(BlockManager bm, Left left, int p,
+                                                     java.util.concurrent.atomic.AtomicInteger remote) {
+        List<Future<StatePiece>> out = new ArrayList<>();
+        for (var w : left.workers().entrySet()) {
+            out.add(FETCHERS.submit(() -> {
+                StatePiece piece = fetch(bm, left, w.getKey(), p, remote);
+                if (!piece.stats().sameTrajectory(w.getValue()) || piece.piece() != p) {
+                    throw new IllegalStateException(LOST + ": piece " + p + " of worker " + w.getKey() + " comes from "
+                            + piece.stats() + ", the round's result was " + w.getValue());
+                }
+                return piece;
+            }));
+        }
+        return out;
+    }
+
+    private static StatePiece join(Future<StatePiece> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while fetching the workers' states", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(c.getMessage(), c);
+        }
+    }
+
+    private static StatePiece fetch(BlockManager bm, Left left, int worker, int piece,
+                                    java.util.concurrent.atomic.AtomicInteger remoteCount) {
+        RDDBlockId id = block(left.id(), left.layout(), worker, piece);
+        String what = "block " + id + " (piece " + piece + " of worker " + worker + ")";
+        Option<BlockData> local = bm.getLocalBytes(id);
+        if (local.isDefined()) {
+            try {
+                return PieceBytes.decode(local.get().toByteBuffer(), what);
+            } finally {
+                bm.releaseLock(id, Option.empty()); // the read lock getLocalBytes took, on this thread
+            }
+        }
+        Option<ChunkedByteBuffer> remote = bm.getRemoteBytes(id);
+        if (remote.isEmpty()) throw new IllegalStateException(LOST + ": " + what + " is on no live executor");
+        remoteCount.incrementAndGet();
+        try {
+            return PieceBytes.decode(remote.get().toByteBuffer(), what);
+        } finally {
+            remote.get().dispose();
+        }
+    }
+
+    /** Removes a round's blocks from every executor (and waits: the next round must not find them). */
+    static void remove(SparkContext sc, int id) {
+        sc.env().blockManager().master().removeRdd(id, true);
+    }
+
+    /** Whether {@code e} (or a cause) is a task's failure to find a state left by the previous round. */
+    static boolean lostState(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains(LOST)) return true;
+        }
+        return false;
+    }
+}
