@@ -24,7 +24,7 @@ import java.util.concurrent.Future;
 
 /**
  * The exchange without the driver ({@code train.exchange = peers}): a worker leaves its end-of-round state on its
- * executor, one serialized block per {@link StatePieces piece}, and every worker of the next round fetches all the
+ * executor, one block per {@link StatePieces piece}, and every worker of the next round fetches all the
  * workers' pieces from their executors and computes the mean itself, in worker order, so every worker starts from the
  * same bits (with two workers the very bits of the driver's mean). The driver sees only each worker's
  * {@link StatePiece.Stats}; it gathers the state the usual way in rounds after which it needs it (validation,
@@ -170,6 +170,7 @@ final class PeerExchange {
             try {
                 return PieceBytes.decode(local.get().toByteBuffer(), what);
             } finally {
+                local.get().dispose(); // a block on disk may have been mapped
                 bm.releaseLock(id, Option.empty()); // the read lock getLocalBytes took, on this thread
             }
         }
