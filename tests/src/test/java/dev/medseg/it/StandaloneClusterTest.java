@@ -52,6 +52,9 @@ class StandaloneClusterTest {
             "train.workers=2",
             // Validation and checkpoints after the last round only: every extra Spark job costs seconds here.
             "train.validateEvery=0", "train.checkpointEvery=0");
+    /** The recipe with every round through the driver (the local run and the first cluster run). */
+    static final List<String> VIA_DRIVER = java.util.stream.Stream.concat(RECIPE.stream(),
+            java.util.stream.Stream.of("train.exchange=driver")).toList();
     static final int ROUNDS = 3;
 
     /**
@@ -65,7 +68,7 @@ class StandaloneClusterTest {
         assumeTrue(why == null, why);
         cluster = LoopbackCluster.start(dir, 2);
         data = TrainRuns.prepareIsic(dir, 16);
-        localProcess = TrainRuns.startLocal(TrainRuns.trainArgs(data, localRunDir(), RECIPE), 1,
+        localProcess = TrainRuns.startLocal(TrainRuns.trainArgs(data, localRunDir(), VIA_DRIVER), 1,
                 cluster.logs().resolve("local.log"));
     }
 
@@ -93,7 +96,7 @@ class StandaloneClusterTest {
         long t1 = System.nanoTime();
         Path run = dir.resolve("cluster-run");
         Path log = cluster.logs().resolve("submit.log");
-        int code = ChildJvm.run(cluster.submit(List.of(), TrainRuns.trainArgs(data, run, RECIPE)), cluster.env(), log,
+        int code = ChildJvm.run(cluster.submit(List.of(), TrainRuns.trainArgs(data, run, VIA_DRIVER)), cluster.env(), log,
                 Duration.ofMinutes(6));
         assertEquals(0, code, "SparkSubmit on the cluster failed\n" + ChildJvm.tail(log) + cluster.executorLogs());
         assertTrue(Files.readString(log).contains("train: done, " + ROUNDS + " rounds"), ChildJvm.tail(log));
@@ -120,8 +123,9 @@ class StandaloneClusterTest {
     @Test
     @Order(3)
     void workersAveragingAmongThemselvesAcrossExecutorsEqualLocalMode() throws Exception {
-        // train.exchange = peers: rounds 0 and 1 leave their state on the executors, and each worker of rounds 1 and
-        // 2 fetches the other's from the other executor JVM (Spark's block transfer) and averages it itself.
+        // train.exchange = peers (the default, set here all the same): rounds 0 and 1 leave their state on the
+        // executors, and each worker of rounds 1 and 2 fetches the other's from the other executor JVM (Spark's block
+        // transfer) and averages it itself.
         Path run = dir.resolve("cluster-peers-run");
         Path log = cluster.logs().resolve("submit-peers.log");
         List<String> recipe = new java.util.ArrayList<>(RECIPE);

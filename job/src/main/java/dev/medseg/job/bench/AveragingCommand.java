@@ -42,9 +42,9 @@ public final class AveragingCommand implements Callable<Integer> {
             + "(train.averageOptimizerState=false): rounds move the parameters only; the last round (the final "
             + "checkpoint) brings the slots back.")
     boolean localSlots;
-    @Option(names = "--exchange", defaultValue = "driver", description = "train.exchange: driver (the driver averages "
-            + "and broadcasts every round) or peers (the workers fetch each other's states and average them; the last "
-            + "round goes to the driver) (default ${DEFAULT-VALUE}).")
+    @Option(names = "--exchange", defaultValue = "peers", description = "train.exchange: peers (the workers fetch each "
+            + "other's states and average them; the last round goes to the driver) or driver (the driver averages and "
+            + "broadcasts every round) (default ${DEFAULT-VALUE}, as train's).")
     String exchange;
     @Option(names = "--workers", defaultValue = "1,2", split = ",", paramLabel = "N",
             description = "Worker counts, ascending; the first is the scaling base (default ${DEFAULT-VALUE}).")

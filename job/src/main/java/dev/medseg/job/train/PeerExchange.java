@@ -8,6 +8,8 @@ import org.apache.spark.storage.BlockData;
 import org.apache.spark.storage.RDDBlockId;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.io.ChunkedByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Option;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The exchange without the driver ({@code train.exchange = peers}): a worker leaves its end-of-round state on its
@@ -40,7 +43,7 @@ import java.util.concurrent.Future;
  * goes back to the last state it holds and trains the rounds since again (see TrainJob).
  */
 final class PeerExchange {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PeerExchange.class);
+    private static final Logger log = LoggerFactory.getLogger(PeerExchange.class);
     /** The message a task fails with when a worker's state of the previous round cannot be fetched. */
     static final String LOST = "medseg: a worker's state of the previous round is gone";
 
@@ -110,7 +113,7 @@ final class PeerExchange {
             }
         }
         long t0 = System.nanoTime();
-        java.util.concurrent.atomic.AtomicInteger remote = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger remote = new AtomicInteger(); // pieces that came from other executors
         RoundSum sum = new RoundSum(layout);
         List<List<Future<StatePiece>>> fetches = new ArrayList<>();
         try {
@@ -133,7 +136,7 @@ final class PeerExchange {
 
     /** Starts fetching every worker's share of piece {@code p}. */
     private static List<Future<StatePiece>> fetchAll(BlockManager bm, Left left, int p,
-                                                     java.util.concurrent.atomic.AtomicInteger remote) {
+                                                     AtomicInteger remote) {
         List<Future<StatePiece>> out = new ArrayList<>();
         for (var w : left.workers().entrySet()) {
             out.add(FETCHERS.submit(() -> {
@@ -162,7 +165,7 @@ final class PeerExchange {
     }
 
     private static StatePiece fetch(BlockManager bm, Left left, int worker, int piece,
-                                    java.util.concurrent.atomic.AtomicInteger remoteCount) {
+                                    AtomicInteger remoteCount) {
         RDDBlockId id = block(left.id(), left.layout(), worker, piece);
         String what = "block " + id + " (piece " + piece + " of worker " + worker + ")";
         Option<BlockData> local = bm.getLocalBytes(id);

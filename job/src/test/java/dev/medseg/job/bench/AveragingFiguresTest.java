@@ -108,6 +108,10 @@ class AveragingFiguresTest {
         var local = new RoundTraffic(size.withoutSlots(), 2);
         assertEquals(2 * 421_304_164L, local.broadcastBytes());
         assertEquals(4 * 421_304_164L, local.totalBytes());
+        // Workers exchanging among themselves: each fetches the N - 1 other float states; one worker fetches nothing.
+        assertEquals(2 * 842_596_808L, two.peerExchangeBytes());
+        assertEquals(8 * 7 * 842_596_808L, eight.peerExchangeBytes());
+        assertEquals(0, new RoundTraffic(size, 1).peerExchangeBytes());
     }
 
     @Test
@@ -129,7 +133,16 @@ class AveragingFiguresTest {
                 .filter(n -> n.startsWith("averaging.transunet.workers_1.")).map(n -> n.substring(30)).toList());
         assertEquals(5, byName.get("averaging.transunet.workers_1.round_seconds").value(), 1e-12);
         assertEquals(0.2, byName.get("averaging.transunet.workers_1.communication_fraction").value(), 1e-12);
-        assertEquals(2 * 4 * 2010 + 2 * 4 * 2010, byName.get("averaging.transunet.workers_2.bytes_per_round").value(), 0);
+        // peers, the default: each of the two workers fetches the other's float state
+        assertEquals(2 * 4 * 2010, byName.get("averaging.transunet.workers_2.bytes_per_round").value(), 0);
+        assertEquals(2L * 4 * 2010 + 2 * 4 * 2010, byName.get("averaging.transunet.workers_2.bytes_per_round").config()
+                .get("driver_bytes_per_round"));
+        // through the driver: two float states in, two out
+        List<BenchLine> viaDriver = new java.util.ArrayList<>();
+        new AveragingBenchmark(AveragingSettingsTest.parse("--tiny", "--exchange", "driver"), java.nio.file.Path.of("/unused"),
+                l -> {}, m -> {}).emitRun(two, one, viaDriver::add);
+        assertEquals(2 * 4 * 2010 + 2 * 4 * 2010, viaDriver.stream().filter(l -> l.name().endsWith("workers_2.bytes_per_round"))
+                .findFirst().orElseThrow().value(), 0);
         assertEquals(8L << 20, byName.get("averaging.transunet.workers_2.executor_peak_rss").value(), 0);
         assertEquals(List.of(6L << 20, 8L << 20), byName.get("averaging.transunet.workers_2.executor_peak_rss").config()
                 .get("per_executor_bytes"));

@@ -40,6 +40,9 @@ class AveragingSettingsTest {
         assertEquals(1, s.optimizerSlots());
         assertFalse(s.localSlots(), "the optimizer state is averaged unless asked");
         assertTrue(parse("--local-optimizer-state").localSlots());
+        assertEquals("peers", s.exchange(), "train.exchange's default");
+        assertEquals(dev.medseg.job.config.ConfigLoader.defaults().getString("train.exchange"), s.exchange());
+        assertEquals("driver", parse("--exchange", "driver").exchange());
         assertEquals(List.of(1, 2), s.workers());
         assertEquals(new AveragingSettings.Memory(8, 6, 8), s.memory());
         assertEquals("-Dorg.bytedeco.javacpp.maxbytes=8G -Dorg.bytedeco.javacpp.maxphysicalbytes=15G",
@@ -66,6 +69,7 @@ class AveragingSettingsTest {
         assertUsage("--rounds must be in [2, 100] (more than --warmup 1), got 1", "--rounds", "1");
         assertUsage("--rounds must be in [3, 100] (more than --warmup 2), got 2", "--rounds", "2", "--warmup", "2");
         assertUsage("--optimizer must be sgd or adam, got 'rmsprop'", "--optimizer", "rmsprop");
+        assertUsage("--exchange must be driver or peers, got 'ring'", "--exchange", "ring");
         assertUsage("--model: one model per run (transunet or llm-transunet), got 'both'", "--model", "both");
         assertUsage("--model: unknown model 'unet' (transunet | llm-transunet | both)", "--model", "unet");
         assertUsage("--size must be a multiple of 16 in [16, 1024], got 100", "--size", "100");
@@ -85,7 +89,7 @@ class AveragingSettingsTest {
     @Test
     void trainOverridesLoadAsTheBenchmarkedModelWithTheRoundRecipe() {
         for (AveragingSettings s : List.of(parse(), parse("--model", "llm-transunet", "--optimizer", "adam"), parse("--tiny"),
-                parse("--local-optimizer-state"))) {
+                parse("--local-optimizer-state"), parse("--exchange", "driver"))) {
             var config = ConfigLoader.load(Optional.empty(), s.trainOverrides(2));
             RunSpec spec = RunSpec.of(config);
             assertEquals(s.modelConfig(), spec.model(), "the submitted config must train the benchmarked model");
@@ -98,6 +102,7 @@ class AveragingSettingsTest {
             assertEquals(0, spec.train().checkpointEvery(), "checkpoints only at the end");
             assertEquals(s.optimizerSlots(), spec.train().optimizer().slots());
             assertEquals(!s.localSlots(), spec.train().averageOptimizerState());
+            assertEquals(s.exchange(), spec.train().exchange());
             assertTrue(config.getInt("train.epochs") >= 3 * 5, "epochs must outlast the rounds");
         }
     }

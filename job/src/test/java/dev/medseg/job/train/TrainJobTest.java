@@ -300,7 +300,9 @@ class TrainJobTest {
             List<String> keys = new ArrayList<>(o);
             keys.addAll(List.of("train.epochs=4", "train.checkpointEvery=3", "train.validateEvery=3"));
             String name = String.join("-", o).replaceAll("[^a-zA-Z0-9]+", "_");
-            TrainJob.Outcome viaDriver = train(config(keys.toArray(String[]::new)), dir.resolve("driver-" + name), false);
+            List<String> driver = new ArrayList<>(keys);
+            driver.add("train.exchange=driver");
+            TrainJob.Outcome viaDriver = train(config(driver.toArray(String[]::new)), dir.resolve("driver-" + name), false);
             keys.add("train.exchange=peers");
             int before = spark.sparkContext().newRddId();
             List<String> lines = new ArrayList<>();
