@@ -8,12 +8,16 @@ import java.util.Map;
 /**
  * A round's outcome on the driver, assembled piece by piece: the mean of every piece goes into its place in the next
  * state as soon as its sum arrives (so the driver never holds the workers' whole states), and the workers' loss and
- * timing totals. Every piece must come from the same workers with the same trajectory.
+ * timing totals. Every piece must come from the same workers with the same trajectory. A round that left its state on
+ * the executors ({@link #leftOnExecutors}) has only the totals, and where the state is; the workers of the next round
+ * assemble their mean with a {@code RoundSum} of their own.
  */
 public final class RoundSum {
     private final StatePieces layout;
     private final boolean[] placed;
     private final TrainState state;
+    /** Where the state stayed when the round left it on the executors ({@link PeerExchange}); else null. */
+    private final PeerExchange.Left left;
     private Map<Integer, StatePiece.Stats> workers;
     private int missing;
 
@@ -25,8 +29,6 @@ public final class RoundSum {
         this.state = layout.empty(0);
         this.left = null;
     }
-
-    private final PeerExchange.Left left;
 
     private RoundSum(PeerExchange.Left left) {
         this.layout = null;
@@ -92,11 +94,6 @@ public final class RoundSum {
     public long step() {
         if (workers == null) throw new IllegalStateException("no piece arrived");
         return workers.values().iterator().next().step();
-    }
-
-    /** Each worker's stats, by worker. */
-    public Map<Integer, StatePiece.Stats> workerStats() {
-        return workers == null ? Map.of() : java.util.Collections.unmodifiableMap(workers);
     }
 
     public int workers() { return workers == null ? 0 : workers.size(); }

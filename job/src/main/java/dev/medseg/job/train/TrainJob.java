@@ -43,9 +43,13 @@ import java.util.function.Consumer;
  * state (parameters, optimizer slots, BatchNorm buffers — never the frozen LLM block, which each executor loads
  * once); every worker task loads it into the graph its executor keeps, trains {@code averagingFrequency} steps on
  * its own batches and leaves its state cached on its executor in pieces; the driver gathers the mean one piece at a
- * time ({@code treeAggregate} per piece, see {@link StatePieces}).
- * Every input of a task is a function of the broadcast and (seed, worker, step), so a retried task returns the
- * same result, and a run resumed from a checkpoint continues exactly as an uninterrupted one.
+ * time ({@code treeAggregate} per piece, see {@link StatePieces}). With {@code train.exchange = peers} (the
+ * default) that is only for the rounds whose state the driver needs (checkpoints, validation, the end); in the
+ * others the workers leave their states on their executors and the next round's workers average them themselves
+ * ({@link PeerExchange}).
+ * Every input of a task is a function of its start state and (seed, worker, step), so a retried task returns the
+ * same result, a run resumed from a checkpoint continues exactly as an uninterrupted one, and a run that lost the
+ * workers' states with an executor trains again from the driver's last state to the same result.
  */
 public final class TrainJob {
     private static final Logger log = LoggerFactory.getLogger(TrainJob.class);
