@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -77,10 +78,16 @@ final class PeerExchange {
     /** Leaves a worker's result on this executor; returns what the driver needs to know of it. */
     static StatePiece.Stats leave(WorkerSteps.Result r, StatePieces layout, int id) {
         BlockManager bm = SparkEnv.get().blockManager();
+        // A task of an aborted round may still run (Spark does not interrupt it): it must not store after the driver
+        // removed the round's blocks.
+        org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
+        if (tc != null) tc.killTaskIfInterrupted();
         List<StatePiece> pieces = StatePiece.all(r, layout);
         for (StatePiece p : pieces) {
+            RDDBlockId block = block(id, layout, r.worker(), p.piece());
+            bm.removeBlock(block, true); // an earlier attempt's (putBytes keeps a block that exists)
             // Stored as they are: no copy; they go to the executor's disk if its storage memory is short.
-            if (!bm.putBytes(block(id, layout, r.worker(), p.piece()), new ChunkedByteBuffer(PieceBytes.encode(p)),
+            if (!bm.putBytes(block, new ChunkedByteBuffer(PieceBytes.encode(p)),
                     StorageLevel.MEMORY_AND_DISK_SER(), true, BYTES)) {
                 throw new IllegalStateException("could not store piece " + p.piece() + " of worker " + r.worker()
                         + "'s state on this executor (storage memory and disk full?)");
@@ -134,21 +141,35 @@ final class PeerExchange {
         return sum.average();
     }
 
-    /** Starts fetching every worker's share of piece {@code p}. */
-    private static List<Future<StatePiece>> fetchAll(BlockManager bm, Left left, int p,
-                                                     AtomicInteger remote) {
+    /**
+     * Every worker's share of piece {@code p}: a block this executor holds is read here, on the task's thread (Spark
+     * releases a task's block locks when it ends, whatever happens), the others are fetched on the fetch threads.
+     */
+    private static List<Future<StatePiece>> fetchAll(BlockManager bm, Left left, int p, AtomicInteger remote) {
         List<Future<StatePiece>> out = new ArrayList<>();
         for (var w : left.workers().entrySet()) {
-            out.add(FETCHERS.submit(() -> {
-                StatePiece piece = fetch(bm, left, w.getKey(), p, remote);
-                if (!piece.stats().sameTrajectory(w.getValue()) || piece.piece() != p) {
-                    throw new IllegalStateException(LOST + ": piece " + p + " of worker " + w.getKey() + " comes from "
-                            + piece.stats() + ", the round's result was " + w.getValue());
-                }
-                return piece;
-            }));
+            RDDBlockId id = block(left.id(), left.layout(), w.getKey(), p);
+            StatePiece local = readLocal(bm, id, what(id, w.getKey(), p));
+            if (local != null) {
+                out.add(CompletableFuture.completedFuture(checked(local, p, w.getKey(), w.getValue())));
+            } else {
+                out.add(FETCHERS.submit(() -> checked(fetchRemote(bm, id, w.getKey(), p, remote), p, w.getKey(), w.getValue())));
+            }
         }
         return out;
+    }
+
+    /** The piece, if it is the one the round's result describes; else the state is as good as lost. */
+    private static StatePiece checked(StatePiece piece, int p, int worker, StatePiece.Stats expected) {
+        if (!piece.stats().sameTrajectory(expected) || piece.piece() != p) {
+            throw new IllegalStateException(LOST + ": piece " + p + " of worker " + worker + " comes from "
+                    + piece.stats() + ", the round's result was " + expected);
+        }
+        return piece;
+    }
+
+    private static String what(RDDBlockId id, int worker, int piece) {
+        return "block " + id + " (piece " + piece + " of worker " + worker + ")";
     }
 
     private static StatePiece join(Future<StatePiece> f) {
@@ -164,32 +185,55 @@ final class PeerExchange {
         }
     }
 
-    private static StatePiece fetch(BlockManager bm, Left left, int worker, int piece,
-                                    AtomicInteger remoteCount) {
-        RDDBlockId id = block(left.id(), left.layout(), worker, piece);
-        String what = "block " + id + " (piece " + piece + " of worker " + worker + ")";
+    /** The piece in a block of this executor's store, or null if it holds none. */
+    private static StatePiece readLocal(BlockManager bm, RDDBlockId id, String what) {
         Option<BlockData> local = bm.getLocalBytes(id);
-        if (local.isDefined()) {
-            try {
-                return PieceBytes.decode(local.get().toByteBuffer(), what);
-            } finally {
-                local.get().dispose(); // a block on disk may have been mapped
-                bm.releaseLock(id, Option.empty()); // the read lock getLocalBytes took, on this thread
-            }
-        }
-        Option<ChunkedByteBuffer> remote = bm.getRemoteBytes(id);
-        if (remote.isEmpty()) throw new IllegalStateException(LOST + ": " + what + " is on no live executor");
-        remoteCount.incrementAndGet();
+        if (local.isEmpty()) return null;
         try {
-            return PieceBytes.decode(remote.get().toByteBuffer(), what);
+            java.nio.ByteBuffer bytes = local.get().toByteBuffer();
+            try {
+                return PieceBytes.decode(bytes, what);
+            } finally {
+                // A block spilled to disk is read through a mapping: unmap it now, not at some later GC. Never a
+                // direct buffer of the memory store, which is the store's own memory.
+                if (bytes instanceof java.nio.MappedByteBuffer) org.apache.spark.storage.StorageUtils.dispose(bytes);
+            }
+        } finally {
+            local.get().dispose();
+            bm.releaseLock(id, Option.apply(org.apache.spark.TaskContext.get()));
+        }
+    }
+
+    private static StatePiece fetchRemote(BlockManager bm, RDDBlockId id, int worker, int piece, AtomicInteger count) {
+        Option<ChunkedByteBuffer> remote = bm.getRemoteBytes(id);
+        if (remote.isEmpty()) throw new IllegalStateException(LOST + ": " + what(id, worker, piece) + " is on no live executor");
+        count.incrementAndGet();
+        try {
+            return PieceBytes.decode(remote.get().toByteBuffer(), what(id, worker, piece));
         } finally {
             remote.get().dispose();
         }
     }
 
-    /** Removes a round's blocks from every executor (and waits: the next round must not find them). */
+    /**
+     * Removes a round's blocks from every executor (and waits: the next round must not find them). Through the
+     * context, so that listeners (dynamic allocation's idle tracking, the storage figures) hear of it too.
+     */
     static void remove(SparkContext sc, int id) {
-        sc.env().blockManager().master().removeRdd(id, true);
+        sc.unpersistRDD(id, true);
+    }
+
+    /**
+     * {@link #remove} on a path that must not fail because of it (another failure on its way, which a failure to
+     * remove must not hide, or clean-up): the failure is added to {@code cause} (if any) and logged.
+     */
+    static void removeQuietly(SparkContext sc, int id, Throwable cause) {
+        try {
+            remove(sc, id);
+        } catch (Exception e) { // SparkException from the RPC, checked but undeclared
+            if (cause != null) cause.addSuppressed(e);
+            log.warn("could not remove the exchange blocks of rdd {}", id, e);
+        }
     }
 
     /** Whether {@code e} (or a cause) is a task's failure to find a state left by the previous round. */

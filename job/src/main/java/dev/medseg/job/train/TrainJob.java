@@ -162,6 +162,8 @@ public final class TrainJob {
         Broadcast<TrainState> current = null;
         // With train.exchange = peers: what the previous round left on the executors (null: the driver has the state).
         PeerExchange.Left left = null;
+        // Ids of rounds that failed after leaving blocks: a task Spark did not stop may store more after the removal.
+        List<Integer> abandoned = new ArrayList<>();
         int held = firstRound - 1; // the last round whose state the driver holds in `state`
         int recoveries = 0;
         double lastLoss = Double.NaN;
@@ -187,19 +189,21 @@ public final class TrainJob {
                 boolean gather = ts.gathersSlots(round, totalRounds, val != null);
                 StatePieces layout = layoutOf(paramLayout, bufferLayout, ts, gather);
                 boolean leave = ts.leavesStateOnExecutors(round, totalRounds, val != null);
+                int id = leave ? PeerExchange.newId(spark.sparkContext()) : -1;
                 RoundSum sum;
                 try {
-                    sum = leave ? leaveRound(train, start, spec, plan, first, ts.averagingFrequency(), gather, layout)
+                    sum = leave ? leaveRound(train, start, spec, plan, first, ts.averagingFrequency(), gather, layout, id)
                             : trainRound(train, start, spec, plan, first, ts.averagingFrequency(), gather, layout);
                 } catch (Exception e) { // a SparkException too, checked but undeclared
+                    if (leave) abandoned.add(id);
                     if (left == null || !PeerExchange.lostState(e) || ++recoveries > MAX_RECOVERIES) throw e;
                     // An executor with a worker's state of the previous round was lost: train again from the last
                     // state the driver holds (every round since is a function of it: the same result).
                     progress.accept(String.format("train: a worker's state after round %d was lost with its executor; "
-                            + "training again from %s", round, held < firstRound ? "the start"
-                            : "round " + (held + 1) + "'s state"));
+                            + "training again from %s", round, held >= firstRound ? "round " + (held + 1) + "'s state"
+                            : firstRound == 0 ? "the start" : "the checkpoint it resumed from"));
                     log.warn("round {}: the previous round's state is gone, going back to round {}", round + 1, held + 1, e);
-                    PeerExchange.remove(spark.sparkContext(), left.id());
+                    PeerExchange.removeQuietly(spark.sparkContext(), left.id(), e);
                     left = null;
                     dropRoundsAfter(runId, held);
                     round = held; // the loop's increment starts again at held + 1
@@ -263,12 +267,13 @@ public final class TrainJob {
                     metadata(totalRounds - 1, plan.epochOf(Math.max(0, state.step() - 1)), best, bestScores));
             writeRun(runId, dataset, model, configText, started, Instant.now(), "succeeded");
             return new Outcome(runId, totalRounds, state.step(), state, lastLoss, bestScores, run.location());
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // a SparkException too, checked but undeclared
             writeRun(runId, dataset, model, configText, started, Instant.now(), "failed");
             throw e;
         } finally {
             if (current != null) current.destroy();
-            if (left != null) PeerExchange.remove(spark.sparkContext(), left.id());
+            if (left != null) PeerExchange.removeQuietly(spark.sparkContext(), left.id(), null);
+            for (int id : abandoned) PeerExchange.removeQuietly(spark.sparkContext(), id, null);
             train.unpersist(false);
             if (val != null) val.unpersist(false);
         }
@@ -309,12 +314,11 @@ public final class TrainJob {
     /**
      * One round of {@code train.exchange = peers} whose state the driver does not need: every worker trains and
      * leaves its result on its executor for the next round's workers ({@link PeerExchange}); the driver collects
-     * only what the steps did.
+     * only what the steps did. {@code id}: the round's blocks' RDD id ({@link PeerExchange#newId}).
      */
     static RoundSum leaveRound(JavaRDD<SliceSample> train, RoundStart start, RunSpec spec, WorkerSteps.Plan plan,
-                               long first, int steps, boolean gatherSlots, StatePieces layout) {
+                               long first, int steps, boolean gatherSlots, StatePieces layout, int id) {
         SparkContext sc = train.context();
-        int id = PeerExchange.newId(sc);
         try {
             List<StatePiece.Stats> stats = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) ->
                     List.of(PeerExchange.leave(workerSteps(worker, it, start, spec, plan, first, steps, gatherSlots),
@@ -323,7 +327,7 @@ public final class TrainJob {
             for (StatePiece.Stats s : stats) byWorker.put(s.worker(), s);
             return RoundSum.leftOnExecutors(new PeerExchange.Left(id, layout, byWorker));
         } catch (Exception e) { // SparkException, checked but undeclared
-            PeerExchange.remove(sc, id); // what the workers that finished left
+            PeerExchange.removeQuietly(sc, id, e); // what the workers that finished left
             throw ExecutorModels.explainTaskFailure(e);
         }
     }
