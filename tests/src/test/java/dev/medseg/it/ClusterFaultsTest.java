@@ -97,27 +97,14 @@ class ClusterFaultsTest {
     @Test
     @Order(1)
     void executorKilledMidRoundEndsEqualToUndisturbedRun() throws Exception {
-        cluster.awaitWorkers();
         long t0 = System.nanoTime();
-        Path run = dir.resolve("executor-killed");
-        Path log = cluster.logs().resolve("submit-executor-killed.log");
-        int ui = ChildJvm.freePort();
-        // The driver's UI only serves the REST API that tells which job a running task belongs to.
-        Process submit = ChildJvm.start(cluster.submit(List.of("spark.task.maxFailures=4", "spark.ui.enabled=true",
-                "spark.ui.port=" + ui), TrainRuns.trainArgs(data, run, RECIPE)), cluster.env(), log);
-        KilledTask killed;
-        try {
-            killed = killExecutorDuringTraining(submit, log, ui);
-            assertTrue(submit.waitFor(6, TimeUnit.MINUTES), "the run did not finish within 6 minutes after the kill\n" + ChildJvm.tail(log));
-        } finally {
-            ChildJvm.stop(submit);
-        }
-        assertEquals(0, submit.exitValue(), "the run failed after the executor was killed\n" + ChildJvm.tail(log) + cluster.executorLogs());
-        String driver = Files.readString(log);
-        assertTrue(driver.contains("train: done, " + ROUNDS + " rounds"), ChildJvm.tail(log));
+        KilledRun k = trainKillingAnExecutor("executor-killed", RECIPE);
+        Path run = k.run();
+        KilledTask killed = k.killed();
+        String driver = k.driverLog();
         // The driver saw the task die with its executor (not finish before the kill) and ran it again.
         assertTrue(driver.lines().anyMatch(l -> l.contains("Lost task") && l.contains("(TID " + killed.tid() + ")")),
-                "the driver never lost TID " + killed.tid() + "\n" + ChildJvm.tail(log));
+                "the driver never lost TID " + killed.tid() + "\n" + ChildJvm.tail(k.log()));
         System.out.printf("ClusterFaultsTest: killed executor %s during task %s of '%s'; run took %.1f s, %d executor JVMs in all%n",
                 killed.executor(), killed.tid(), killed.job(), (System.nanoTime() - t0) / 1e9, cluster.executorStderr().size());
 
@@ -133,24 +120,12 @@ class ClusterFaultsTest {
         // executors. A kill after round 1 takes a worker's state of the previous round with it (the next round's
         // workers then cannot fetch it, and the driver goes back to the last state it holds) or hits a round that
         // started from the driver's broadcast (Spark's retry alone recovers it): either way, the undisturbed result.
-        cluster.awaitWorkers();
-        Path run = dir.resolve("executor-killed-peers");
-        Path log = cluster.logs().resolve("submit-executor-killed-peers.log");
-        int ui = ChildJvm.freePort();
         List<String> recipe = new java.util.ArrayList<>(RECIPE);
         recipe.addAll(List.of("train.exchange=peers", "train.checkpointEvery=3"));
-        Process submit = ChildJvm.start(cluster.submit(List.of("spark.task.maxFailures=4", "spark.ui.enabled=true",
-                "spark.ui.port=" + ui), TrainRuns.trainArgs(data, run, recipe)), cluster.env(), log);
-        KilledTask killed;
-        try {
-            killed = killExecutorDuringTraining(submit, log, ui);
-            assertTrue(submit.waitFor(6, TimeUnit.MINUTES), "the run did not finish within 6 minutes after the kill\n" + ChildJvm.tail(log));
-        } finally {
-            ChildJvm.stop(submit);
-        }
-        assertEquals(0, submit.exitValue(), "the run failed after the executor was killed\n" + ChildJvm.tail(log) + cluster.executorLogs());
-        String driver = Files.readString(log);
-        assertTrue(driver.contains("train: done, " + ROUNDS + " rounds"), ChildJvm.tail(log));
+        KilledRun k = trainKillingAnExecutor("executor-killed-peers", recipe);
+        Path run = k.run();
+        KilledTask killed = k.killed();
+        String driver = k.driverLog();
         System.out.printf("ClusterFaultsTest: killed executor %s during task %s of '%s' (peers); %s%n", killed.executor(),
                 killed.tid(), killed.job(), driver.lines().filter(l -> l.contains("was lost")).findFirst()
                         .orElse("no worker state was lost"));
@@ -225,6 +200,34 @@ class ClusterFaultsTest {
         assertRunComplete(run);
         TrainRuns.assertSameCheckpoint(reference().resolve("checkpoints/final.safetensors"), checkpoints.resolve(RunDirectory.FINAL));
         assertEquals(losses(reference()), losses(run));
+    }
+
+    /** A run in which the test killed an executor: its folder, the task it killed, the driver's log file and text. */
+    record KilledRun(Path run, KilledTask killed, Path log, String driverLog) {}
+
+    /**
+     * Submits {@code recipe} to the cluster as run {@code name}, kills an executor while it trains (see
+     * {@link #killExecutorDuringTraining}) and waits for the run, which must end well after the kill.
+     */
+    static KilledRun trainKillingAnExecutor(String name, List<String> recipe) throws Exception {
+        cluster.awaitWorkers();
+        Path run = dir.resolve(name);
+        Path log = cluster.logs().resolve("submit-" + name + ".log");
+        int ui = ChildJvm.freePort();
+        // The driver's UI only serves the REST API that tells which job a running task belongs to.
+        Process submit = ChildJvm.start(cluster.submit(List.of("spark.task.maxFailures=4", "spark.ui.enabled=true",
+                "spark.ui.port=" + ui), TrainRuns.trainArgs(data, run, recipe)), cluster.env(), log);
+        KilledTask killed;
+        try {
+            killed = killExecutorDuringTraining(submit, log, ui);
+            assertTrue(submit.waitFor(6, TimeUnit.MINUTES), "the run did not finish within 6 minutes after the kill\n" + ChildJvm.tail(log));
+        } finally {
+            ChildJvm.stop(submit);
+        }
+        assertEquals(0, submit.exitValue(), "the run failed after the executor was killed\n" + ChildJvm.tail(log) + cluster.executorLogs());
+        String driver = Files.readString(log);
+        assertTrue(driver.contains("train: done, " + ROUNDS + " rounds"), ChildJvm.tail(log));
+        return new KilledRun(run, killed, log, driver);
     }
 
     /** The task that was running in the executor JVM the test killed. */

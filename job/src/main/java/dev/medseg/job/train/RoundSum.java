@@ -86,8 +86,7 @@ public final class RoundSum {
     public TrainState average() {
         if (state == null) throw new IllegalStateException("the round's state stayed on the executors");
         if (missing > 0) throw new IllegalStateException(missing + " of " + placed.length + " pieces of the round's state did not arrive");
-        long step = workers.values().iterator().next().step();
-        return new TrainState(step, state.params(), state.slots(), state.buffers());
+        return new TrainState(step(), state.params(), state.slots(), state.buffers());
     }
 
     /** The step the workers reached. */
