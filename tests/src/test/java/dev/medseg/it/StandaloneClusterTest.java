@@ -124,12 +124,27 @@ class StandaloneClusterTest {
     @Order(3)
     void workersAveragingAmongThemselvesAcrossExecutorsEqualLocalMode() throws Exception {
         // train.exchange = peers (the default, set here all the same): rounds 0 and 1 leave their state on the
-        // executors, and each worker of rounds 1 and 2 fetches the other's from the other executor JVM (Spark's block
-        // transfer) and averages it itself.
-        Path run = dir.resolve("cluster-peers-run");
-        Path log = cluster.logs().resolve("submit-peers.log");
+        // executors, and each worker of rounds 1 and 2 reads the other's from the other executor JVM and averages it
+        // itself. The two executors share this host, so each reads the other worker's state file (train.exchangeFiles).
+        assertPeersRunEqualsLocalMode("peers", List.of(),
+                Pattern.compile("averaged 2 workers' states: ([1-9][0-9]*) of [0-9]+ pieces from other executors \\(\\1 from same-host files, 0 as blocks\\)"));
+    }
+
+    @Test
+    @Order(4)
+    void workersFetchingEachOthersBlocksAcrossExecutorsEqualLocalMode() throws Exception {
+        // Without state files, the other worker's pieces come as blocks through Spark's block transfer.
+        assertPeersRunEqualsLocalMode("peers-blocks", List.of("train.exchangeFiles=false"),
+                Pattern.compile("averaged 2 workers' states: ([1-9][0-9]*) of [0-9]+ pieces from other executors \\(0 from same-host files, \\1 as blocks\\)"));
+    }
+
+    /** A peers run with {@code extra} settings equals local mode, and each executor's log has {@code exchanged}. */
+    private static void assertPeersRunEqualsLocalMode(String name, List<String> extra, Pattern exchanged) throws Exception {
+        Path run = dir.resolve("cluster-" + name + "-run");
+        Path log = cluster.logs().resolve("submit-" + name + ".log");
         List<String> recipe = new java.util.ArrayList<>(RECIPE);
         recipe.add("train.exchange=peers");
+        recipe.addAll(extra);
         List<Path> before = cluster.executorStderr();
         int code = ChildJvm.run(cluster.submit(List.of(), TrainRuns.trainArgs(data, run, recipe)), cluster.env(), log,
                 Duration.ofMinutes(6));
@@ -140,13 +155,11 @@ class StandaloneClusterTest {
                 run.resolve("checkpoints/final.safetensors"));
         assertEquals(TrainRuns.rounds(localRun()).stream().map(TrainRound::loss).toList(),
                 TrainRuns.rounds(run).stream().map(TrainRound::loss).toList());
-        // Each of the two executors fetched the other worker's pieces from the other JVM.
-        Pattern fetched = Pattern.compile("averaged 2 workers' states: ([1-9][0-9]*) of [0-9]+ pieces from other executors");
-        long fetching = 0;
+        long exchanging = 0;
         for (Path p : cluster.executorStderr()) {
-            if (!before.contains(p) && fetched.matcher(Files.readString(p)).find()) fetching++;
+            if (!before.contains(p) && exchanged.matcher(Files.readString(p)).find()) exchanging++;
         }
-        assertEquals(2, fetching, "executors that fetched pieces from the other\n" + cluster.executorLogs());
+        assertEquals(2, exchanging, "executors whose log has /" + exchanged + "/\n" + cluster.executorLogs());
     }
 
     /** The local-mode run through submit/local.sh (started by {@link #startClusterAndData}), once finished. */

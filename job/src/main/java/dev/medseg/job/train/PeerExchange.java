@@ -14,7 +14,10 @@ import scala.Option;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
+import java.io.IOException;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code spark.network.maxRemoteBlockSizeFetchToMem}), the storage accounting is exact, and the executor keeps one
  * copy of the state, not the float state as well.
  *
+ * <p>Where executors share a host, each worker also writes its state to a {@link StateFile} in its executor's local
+ * directory, and the workers on that host read it from there (the page cache) instead of through the network; a
+ * piece the file no longer holds whole is fetched as a block. A lost executor's file may still serve the next round.
+ *
  * <p>A block that is gone (its executor was lost) fails the next round's tasks with {@link #LOST}; the driver then
  * goes back to the last state it holds and trains the rounds since again (see TrainJob).
  */
@@ -53,12 +60,14 @@ final class PeerExchange {
     private PeerExchange() {}
 
     /**
-     * What a round left on the executors: where ({@code id}), in what layout, and what each worker's steps did (the
-     * next round checks every piece it fetches against it).
+     * What a round left on the executors: where ({@code id}), in what layout, what each worker's steps did (the
+     * next round checks every piece it fetches against it) and the workers' state files, if they wrote any.
      */
-    record Left(int id, StatePieces layout, Map<Integer, StatePiece.Stats> workers) implements Serializable {
+    record Left(int id, StatePieces layout, Map<Integer, StatePiece.Stats> workers, Map<Integer, Copy> copies)
+            implements Serializable {
         Left {
             workers = new TreeMap<>(workers);
+            copies = new TreeMap<>(copies);
         }
 
         long step() {
@@ -66,34 +75,81 @@ final class PeerExchange {
         }
     }
 
+    /**
+     * Where a worker also wrote its state as a {@link StateFile}, and the write's nonce: workers of the next round on
+     * {@code host} read it from there.
+     */
+    record Copy(String host, String file, long nonce) implements Serializable {}
+
+    /** What a worker's task returns: what its steps did, and its state's file (null if it wrote none). */
+    record Deposit(StatePiece.Stats stats, Copy copy) implements Serializable {}
+
     /** A fresh id for a round's blocks (no RDD has it). */
     static int newId(SparkContext sc) {
         return sc.newRddId();
+    }
+
+    /**
+     * Whether workers should write {@link StateFile}s: only if two executors share a host (the driver's block manager
+     * aside; asked every round, executors come and go), and not with {@code spark.io.encryption.enabled} (a file
+     * would hold the state unencrypted).
+     */
+    static boolean stateFilesHelp(SparkContext sc) {
+        if (sc.conf().getBoolean("spark.io.encryption.enabled", false)) return false;
+        String driver = SparkEnv.get().blockManager().blockManagerId().hostPort();
+        java.util.Set<String> hosts = new java.util.HashSet<>();
+        for (String hostPort : scala.jdk.javaapi.CollectionConverters.asJava(sc.getExecutorMemoryStatus()).keySet()) {
+            if (hostPort.equals(driver)) continue;
+            if (!hosts.add(hostPort.substring(0, hostPort.lastIndexOf(':')))) return true;
+        }
+        return false;
     }
 
     static RDDBlockId block(int id, StatePieces layout, int worker, int piece) {
         return new RDDBlockId(id, worker * layout.count() + piece);
     }
 
-    /** Leaves a worker's result on this executor; returns what the driver needs to know of it. */
-    static StatePiece.Stats leave(WorkerSteps.Result r, StatePieces layout, int id) {
+    /**
+     * Leaves a worker's result on this executor as blocks and, if {@code slot >= 0}, as a {@link StateFile} in the
+     * executor's local directory (one of two per worker, alternating by round: the next round reads the one this round
+     * wrote while it writes the other); returns what the driver needs to know of it.
+     */
+    static Deposit leave(WorkerSteps.Result r, StatePieces layout, int id, int slot) {
         BlockManager bm = SparkEnv.get().blockManager();
         // A task of an aborted round may still run (Spark does not interrupt it): it must not store after the driver
         // removed the round's blocks.
         org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
         if (tc != null) tc.killTaskIfInterrupted();
         List<StatePiece> pieces = StatePiece.all(r, layout);
+        List<ByteBuffer> bytes = new ArrayList<>();
         for (StatePiece p : pieces) {
             RDDBlockId block = block(id, layout, r.worker(), p.piece());
             bm.removeBlock(block, true); // an earlier attempt's (putBytes keeps a block that exists)
+            ByteBuffer b = PieceBytes.encode(p);
+            bytes.add(b);
             // Stored as they are: no copy; they go to the executor's disk if its storage memory is short.
-            if (!bm.putBytes(block, new ChunkedByteBuffer(PieceBytes.encode(p)),
-                    StorageLevel.MEMORY_AND_DISK_SER(), true, BYTES)) {
+            if (!bm.putBytes(block, new ChunkedByteBuffer(b.duplicate()), StorageLevel.MEMORY_AND_DISK_SER(), true, BYTES)) {
                 throw new IllegalStateException("could not store piece " + p.piece() + " of worker " + r.worker()
                         + "'s state on this executor (storage memory and disk full?)");
             }
         }
-        return pieces.get(0).stats();
+        return new Deposit(pieces.get(0).stats(), slot < 0 ? null : writeFile(bm, r.worker(), slot, tc, layout, bytes));
+    }
+
+    /** The worker's state file, or null (logged) if it cannot be written: its peers then fetch its blocks. */
+    private static Copy writeFile(BlockManager bm, int worker, int slot, org.apache.spark.TaskContext tc,
+                                  StatePieces layout, List<ByteBuffer> bytes) {
+        // An attempt of its own: a retried task never writes over a file its earlier attempt may still be writing.
+        Path file = bm.diskBlockManager().localDirs()[0].toPath().resolve("medseg-exchange")
+                .resolve("w" + worker + "-s" + slot + "-a" + (tc == null ? 0 : tc.attemptNumber()) + ".state");
+        long nonce = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        try {
+            StateFile.write(file, layout, bytes, nonce);
+            return new Copy(bm.blockManagerId().host(), file.toString(), nonce);
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot write {}: the workers on this host will fetch worker {}'s state as blocks", file, worker, e);
+            return null;
+        }
     }
 
     /** Pieces fetched ahead of the one being averaged: (1 + AHEAD) x workers x piece size of heap in flight. */
@@ -120,13 +176,13 @@ final class PeerExchange {
             }
         }
         long t0 = System.nanoTime();
-        AtomicInteger remote = new AtomicInteger(); // pieces that came from other executors
+        Counts counts = new Counts();
         RoundSum sum = new RoundSum(layout);
         List<List<Future<StatePiece>>> fetches = new ArrayList<>();
         try {
             for (int p = 0; p < layout.count(); p++) {
                 while (fetches.size() < Math.min(layout.count(), p + 1 + AHEAD)) {
-                    fetches.add(fetchAll(bm, left, fetches.size(), remote));
+                    fetches.add(fetchAll(bm, left, fetches.size(), counts));
                 }
                 PieceSum s = new PieceSum();
                 for (Future<StatePiece> f : fetches.get(p)) s.add(join(f));
@@ -136,27 +192,58 @@ final class PeerExchange {
         } finally {
             for (List<Future<StatePiece>> fs : fetches) fs.forEach(f -> f.cancel(true));
         }
-        log.info("averaged {} workers' states: {} of {} pieces from other executors, {} s", left.workers().size(),
-                remote.get(), layout.count() * left.workers().size(), String.format("%.2f", (System.nanoTime() - t0) / 1e9));
+        log.info("averaged {} workers' states: {} of {} pieces from other executors ({} from same-host files, {} as "
+                + "blocks), {} s", left.workers().size(), counts.files.get() + counts.blocks.get(),
+                layout.count() * left.workers().size(), counts.files.get(), counts.blocks.get(),
+                String.format("%.2f", (System.nanoTime() - t0) / 1e9));
         return sum.average();
     }
 
     /**
      * Every worker's share of piece {@code p}: a block this executor holds is read here, on the task's thread (Spark
-     * releases a task's block locks when it ends, whatever happens), the others are fetched on the fetch threads.
+     * releases a task's block locks when it ends, whatever happens), the others on the fetch threads: from the
+     * worker's {@link StateFile} if it is on this host and still holds the piece, else as a block.
      */
-    private static List<Future<StatePiece>> fetchAll(BlockManager bm, Left left, int p, AtomicInteger remote) {
+    private static List<Future<StatePiece>> fetchAll(BlockManager bm, Left left, int p, Counts counts) {
         List<Future<StatePiece>> out = new ArrayList<>();
+        String host = bm.blockManagerId().host();
         for (var w : left.workers().entrySet()) {
-            RDDBlockId id = block(left.id(), left.layout(), w.getKey(), p);
-            StatePiece local = readLocal(bm, id, what(id, w.getKey(), p));
+            int worker = w.getKey();
+            RDDBlockId id = block(left.id(), left.layout(), worker, p);
+            StatePiece local = readLocal(bm, id, what(id, worker, p));
             if (local != null) {
-                out.add(CompletableFuture.completedFuture(checked(local, p, w.getKey(), w.getValue())));
-            } else {
-                out.add(FETCHERS.submit(() -> checked(fetchRemote(bm, id, w.getKey(), p, remote), p, w.getKey(), w.getValue())));
+                out.add(CompletableFuture.completedFuture(checked(local, p, worker, w.getValue())));
+                continue;
             }
+            Copy copy = left.copies().get(worker);
+            boolean sameHost = copy != null && copy.host().equals(host);
+            out.add(FETCHERS.submit(() -> {
+                StatePiece fromFile = sameHost ? readFile(copy, left.layout(), p) : null;
+                if (fromFile != null && fromFile.piece() == p && fromFile.stats().sameTrajectory(w.getValue())) {
+                    counts.files.incrementAndGet();
+                    return fromFile;
+                }
+                return checked(fetchRemote(bm, id, worker, p, counts.blocks), p, worker, w.getValue());
+            }));
         }
         return out;
+    }
+
+    /** Pieces that came from other executors: read from their files, fetched as blocks. */
+    private record Counts(AtomicInteger files, AtomicInteger blocks) {
+        Counts() {
+            this(new AtomicInteger(), new AtomicInteger());
+        }
+    }
+
+    /** Piece {@code p} of a same-host worker's file, or null if the file no longer holds it (the block is fetched). */
+    private static StatePiece readFile(Copy copy, StatePieces layout, int p) {
+        try {
+            return StateFile.read(Path.of(copy.file()), layout, p, copy.nonce());
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot read piece {} from {}: fetching it as a block", p, copy.file(), e);
+            return null;
+        }
     }
 
     /** The piece, if it is the one the round's result describes; else the state is as good as lost. */
@@ -190,7 +277,7 @@ final class PeerExchange {
         Option<BlockData> local = bm.getLocalBytes(id);
         if (local.isEmpty()) return null;
         try {
-            java.nio.ByteBuffer bytes = local.get().toByteBuffer();
+            ByteBuffer bytes = local.get().toByteBuffer();
             try {
                 return PieceBytes.decode(bytes, what);
             } finally {

@@ -165,6 +165,7 @@ public final class TrainJob {
         // Ids of rounds that failed after leaving blocks: a task Spark did not stop may store more after the removal.
         List<Integer> abandoned = new ArrayList<>();
         int held = firstRound - 1; // the last round whose state the driver holds in `state`
+        int leaves = 0; // rounds that left their state on the executors: their parity picks the workers' state files
         int recoveries = 0;
         double lastLoss = Double.NaN;
         long t0 = System.nanoTime();
@@ -190,9 +191,11 @@ public final class TrainJob {
                 StatePieces layout = layoutOf(paramLayout, bufferLayout, ts, gather);
                 boolean leave = ts.leavesStateOnExecutors(round, totalRounds, val != null);
                 int id = leave ? PeerExchange.newId(spark.sparkContext()) : -1;
+                int slot = leave && ts.exchangeFiles() && PeerExchange.stateFilesHelp(spark.sparkContext()) ? leaves % 2 : -1;
+                if (leave) leaves++;
                 RoundSum sum;
                 try {
-                    sum = leave ? leaveRound(train, start, spec, plan, first, ts.averagingFrequency(), gather, layout, id)
+                    sum = leave ? leaveRound(train, start, spec, plan, first, ts.averagingFrequency(), gather, layout, id, slot)
                             : trainRound(train, start, spec, plan, first, ts.averagingFrequency(), gather, layout);
                 } catch (Exception e) { // a SparkException too, checked but undeclared
                     if (leave) abandoned.add(id);
@@ -314,18 +317,23 @@ public final class TrainJob {
     /**
      * One round of {@code train.exchange = peers} whose state the driver does not need: every worker trains and
      * leaves its result on its executor for the next round's workers ({@link PeerExchange}); the driver collects
-     * only what the steps did. {@code id}: the round's blocks' RDD id ({@link PeerExchange#newId}).
+     * only what the steps did. {@code id}: the round's blocks' RDD id ({@link PeerExchange#newId}); {@code slot}:
+     * which of its two state files each worker writes as well (-1: none).
      */
     static RoundSum leaveRound(JavaRDD<SliceSample> train, RoundStart start, RunSpec spec, WorkerSteps.Plan plan,
-                               long first, int steps, boolean gatherSlots, StatePieces layout, int id) {
+                               long first, int steps, boolean gatherSlots, StatePieces layout, int id, int slot) {
         SparkContext sc = train.context();
         try {
-            List<StatePiece.Stats> stats = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) ->
+            List<PeerExchange.Deposit> deposits = train.mapPartitionsWithIndex((Integer worker, Iterator<SliceSample> it) ->
                     List.of(PeerExchange.leave(workerSteps(worker, it, start, spec, plan, first, steps, gatherSlots),
-                            layout, id)).iterator(), true).collect();
+                            layout, id, slot)).iterator(), true).collect();
             Map<Integer, StatePiece.Stats> byWorker = new java.util.TreeMap<>();
-            for (StatePiece.Stats s : stats) byWorker.put(s.worker(), s);
-            return RoundSum.leftOnExecutors(new PeerExchange.Left(id, layout, byWorker));
+            Map<Integer, PeerExchange.Copy> copies = new java.util.TreeMap<>();
+            for (PeerExchange.Deposit d : deposits) {
+                byWorker.put(d.stats().worker(), d.stats());
+                if (d.copy() != null) copies.put(d.stats().worker(), d.copy());
+            }
+            return RoundSum.leftOnExecutors(new PeerExchange.Left(id, layout, byWorker, copies));
         } catch (Exception e) { // SparkException, checked but undeclared
             PeerExchange.removeQuietly(sc, id, e); // what the workers that finished left
             throw ExecutorModels.explainTaskFailure(e);
@@ -426,7 +434,7 @@ public final class TrainJob {
      * own optimizer slots, the validation and checkpoint rounds are the rounds that average them.
      */
     static final List<String> OPERATIONAL = List.of("train.maxRounds", "train.validateEvery", "train.checkpointEvery",
-            "train.keepCheckpoints", "train.exchangePieceSize", "train.exchange");
+            "train.keepCheckpoints", "train.exchangePieceSize", "train.exchange", "train.exchangeFiles");
 
     /**
      * A run's saved {@code resolved.conf} over today's defaults: a run saved before a key existed (model.llm.storage,
