@@ -189,6 +189,9 @@ public final class AveragingBenchmark {
             e.put("base_images_per_second", BenchLine.round(base.figures().imagesPerSecond()));
             e.put("images_per_second", BenchLine.round(r.figures().imagesPerSecond()));
             e.put("definition", "images/s with N workers / (N / base workers x images/s with the base)");
+            // The part of the efficiency the exchange cannot touch: how much slower each worker's steps ran beside the
+            // others (shared caches and memory bandwidth) than with the base's worker count.
+            e.put("compute_seconds_ratio", BenchLine.round(r.figures().computeSeconds() / base.figures().computeSeconds()));
             emit.accept(new BenchLine(p + "scaling_efficiency", RoundFigures.scalingEfficiency(base.figures(), r.figures()),
                     "ratio", e));
         }

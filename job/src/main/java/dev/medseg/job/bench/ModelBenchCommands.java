@@ -128,6 +128,11 @@ public final class ModelBenchCommands {
         @Option(names = "--peer-native-env", description = "Give the peer the native settings bin/native-env.sh adds "
                 + "for us (GOMP_SPINCOUNT, tcmalloc); by default it runs without them, as its users run it.")
         boolean peerNativeEnv;
+        @Option(names = "--peer-blas", defaultValue = "openmp", description = "The peer's BLAS: openmp (OpenBLAS's "
+                + "OpenMP build, which shares torch's threads like the wheels' MKL; Debian: libopenblas0-openmp) or system "
+                + "(the default alternative, on Debian OpenBLAS's pthreads build, whose threads compete with torch's) "
+                + "(default ${DEFAULT-VALUE}).")
+        String peerBlas;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -139,9 +144,18 @@ public final class ModelBenchCommands {
                 default -> throw new UserError("--mode must be train-step, forward or both, got '" + mode + "'");
             };
             if (threads < 1 || threads > 256) throw new UserError("--threads must be in [1, 256], got " + threads);
-            PeerBenchmark peer = new PeerBenchmark(python, peerScript, peerDir, threads, 3600, peerNativeEnv);
+            if (!peerBlas.equals("openmp") && !peerBlas.equals("system")) {
+                throw new UserError("--peer-blas must be openmp or system, got '" + peerBlas + "'");
+            }
+            Path blas = peerBlas.equals("openmp") ? PeerBenchmark.openmpOpenBlas() : null;
+            PeerBenchmark peer = new PeerBenchmark(python, peerScript, peerDir, threads, 3600, peerNativeEnv, blas);
             String why = peer.unavailableReason();
             if (why != null) throw new UserError("peer not available: " + why);
+            if (peerBlas.equals("openmp") && blas == null) {
+                throw new UserError("--peer-blas openmp: OpenBLAS's OpenMP build is not installed (looked in "
+                        + PeerBenchmark.OPENMP_OPENBLAS + "; Debian/Ubuntu: apt-get install libopenblas0-openmp); "
+                        + "--peer-blas system runs the peer with the system's BLAS, whose threads may compete with torch's");
+            }
             CommandLine cl = spec.commandLine();
             Consumer<BenchLine> print = figures(cl);
             for (BenchSettings.Mode m : modes) {

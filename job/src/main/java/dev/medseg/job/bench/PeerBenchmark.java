@@ -26,8 +26,25 @@ import java.util.function.Consumer;
  * @param timeout  seconds before the peer is killed
  * @param ourNativeEnv whether the peer also gets the native settings bin/native-env.sh added for us (GOMP_SPINCOUNT,
  *                 tcmalloc); by default it runs as its users run it, without them
+ * @param blasDir  a folder put first on the peer's {@code LD_LIBRARY_PATH} for its BLAS ({@link #openmpOpenBlas}), or
+ *                 null for the system's default BLAS
  */
-public record PeerBenchmark(Path python, Path script, Path checkout, int threads, long timeout, boolean ourNativeEnv) {
+public record PeerBenchmark(Path python, Path script, Path checkout, int threads, long timeout, boolean ourNativeEnv,
+                            Path blasDir) {
+
+    /** Where Debian and Ubuntu install the OpenMP build of OpenBLAS ({@code libopenblas0-openmp}). */
+    static final List<Path> OPENMP_OPENBLAS = List.of(Path.of("/usr/lib/x86_64-linux-gnu/openblas-openmp"),
+            Path.of("/usr/lib/aarch64-linux-gnu/openblas-openmp"));
+
+    /**
+     * The OpenMP build of OpenBLAS, if installed. Debian's torch calls the system BLAS, by default OpenBLAS's pthreads
+     * build, whose own threads (one per core) run beside torch's OpenMP threads: at {@code --threads 2} on 2 cores
+     * the peer's step took 4.1-4.5 s with it and 2.3 s with the OpenMP build, which shares torch's threads (as the
+     * MKL of the PyTorch wheels does). A comparison with the first flatters us.
+     */
+    public static Path openmpOpenBlas() {
+        return OPENMP_OPENBLAS.stream().filter(d -> Files.isRegularFile(d.resolve("libopenblas.so.0"))).findFirst().orElse(null);
+    }
 
     /** Prints the peer's peak RSS after the script ran as __main__ (argv[1] = script, the rest its arguments). */
     static final String WRAPPER = "import sys, runpy, resource, json\n"
@@ -72,7 +89,11 @@ public record PeerBenchmark(Path python, Path script, Path checkout, int threads
         Path shim = script.toAbsolutePath().getParent().resolve("shim");
         pb.environment().put("PYTHONPATH", shim + ":" + checkout.toAbsolutePath());
         if (!ourNativeEnv) NativeEnv.removeAdded(pb.environment());
-        Map<String, String> nativeEnv = NativeEnv.describe(pb.environment());
+        Map<String, String> nativeEnv = new java.util.TreeMap<>(NativeEnv.describe(pb.environment()));
+        if (blasDir != null) {
+            pb.environment().merge("LD_LIBRARY_PATH", blasDir.toString(), (old, dir) -> dir + ":" + old);
+            nativeEnv.put("LD_LIBRARY_PATH", pb.environment().get("LD_LIBRARY_PATH"));
+        }
         ProcStats.LoadAverage before = ProcStats.loadAverage();
         List<String> stdout = new ArrayList<>();
         try {

@@ -120,7 +120,7 @@ class AveragingFiguresTest {
         var bench = new AveragingBenchmark(settings, java.nio.file.Path.of("/unused"), l -> {}, m -> {});
         var size = new TrainStateSize(1000, 1, 10);
         List<TrainRound> r1 = List.of(row(0, 1, 0.1, 30, 30), row(1, 1, 2.0, 4, 1), row(2, 1, 2.0, 4, 1));
-        List<TrainRound> r2 = List.of(row(0, 2, 0.1, 30, 30), row(1, 2, 3.0, 4, 2), row(2, 2, 3.0, 4, 2));
+        List<TrainRound> r2 = List.of(row(0, 2, 0.1, 30, 30), row(1, 2, 3.0, 5, 2), row(2, 2, 3.0, 5, 2));
         var one = new AveragingBenchmark.Run(1, r1, RoundFigures.of(r1, 1), size, java.util.Map.of(11L, 5L << 20), 7L << 20);
         var two = new AveragingBenchmark.Run(2, r2, RoundFigures.of(r2, 1), size, java.util.Map.of(21L, 6L << 20, 22L, 8L << 20), 9);
         List<BenchLine> lines = new java.util.ArrayList<>();
@@ -147,6 +147,8 @@ class AveragingFiguresTest {
         assertEquals(List.of(6L << 20, 8L << 20), byName.get("averaging.transunet.workers_2.executor_peak_rss").config()
                 .get("per_executor_bytes"));
         assertEquals(0.75, byName.get("averaging.transunet.workers_2.scaling_efficiency").value(), 1e-12); // 3 / (2 x 2)
+        assertEquals(1.25, ((Number) byName.get("averaging.transunet.workers_2.scaling_efficiency").config()
+                .get("compute_seconds_ratio")).doubleValue(), 1e-12); // 5 s of compute against 4 with one worker
         assertFalse(byName.containsKey("averaging.transunet.workers_1.scaling_efficiency"), "the base has none");
         assertEquals("transunet (tiny)", byName.get("averaging.transunet.workers_2.round_seconds").config().get("model"));
     }

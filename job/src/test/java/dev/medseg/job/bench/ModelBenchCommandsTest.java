@@ -150,7 +150,10 @@ class ModelBenchCommandsTest {
         Run r4 = run("bench", "peer", "--mode", "sideways");
         assertEquals(2, r4.exit());
         assertTrue(r4.err().contains("--mode must be train-step, forward or both"), r4.err());
-        assertEquals("", r1.out() + r2.out() + r3.out() + r4.out());
+        Run r5 = run("bench", "peer", "--peer-blas", "mkl");
+        assertEquals(2, r5.exit());
+        assertTrue(r5.err().contains("--peer-blas must be openmp or system, got 'mkl'"), r5.err());
+        assertEquals("", r1.out() + r2.out() + r3.out() + r4.out() + r5.out());
     }
 
     @Test
