@@ -131,11 +131,7 @@ public final class ExecutorModels {
     }
 
     /** Removes blocks: daemon threads that wait for a block's readers, each removal on its own. */
-    private static final ExecutorService REMOVER = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "medseg-block-remover");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService REMOVER = Executors.newCachedThreadPool(DaemonThreads.named("medseg-block-remover"));
 
     /**
      * Removes {@code blocks} from this executor's block manager on another thread; the future gives how many there

@@ -156,11 +156,7 @@ final class PeerExchange {
     static final int AHEAD = 1;
 
     /** Fetches on their own threads: a remote fetch waits on the network and the peer while this thread averages. */
-    private static final ExecutorService FETCHERS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "medseg-peer-fetch");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService FETCHERS = Executors.newCachedThreadPool(DaemonThreads.named("medseg-peer-fetch"));
 
     /**
      * The mean of the states {@code left} describes, fetched piece by piece from the executors that hold them (this

@@ -31,11 +31,7 @@ final class PieceGather {
         String description = sc.getLocalProperty("spark.job.description");
         String group = "medseg-pieces-" + UUID.randomUUID();
         int threads = Math.max(1, Math.min(IN_FLIGHT, layout.count() - 1));
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "medseg-piece-gather");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Executors.newFixedThreadPool(threads, DaemonThreads.named("medseg-piece-gather"));
         try {
             CompletableFuture<RoundSum> target = CompletableFuture.supplyAsync(() -> new RoundSum(layout), pool);
             PieceSum first = sumOf(pieces, 0);
