@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The native run-time settings bin/native-env.sh adds for our JVMs (GOMP_SPINCOUNT, a tcmalloc LD_PRELOAD), as
+ * The native run-time settings bin/native-env.sh adds for our JVMs (GOMP_SPINCOUNT, OPENBLAS_THREAD_TIMEOUT, a
+ * tcmalloc LD_PRELOAD), as
  * benchmarks report and pass them on. The script lists what it added in {@code MEDSEG_NATIVE_ENV} ("K=V K=V"), so a
  * side-by-side run can give the peer its own unchanged environment, or ours on request.
  */
@@ -15,7 +16,8 @@ public final class NativeEnv {
     /** Set by bin/native-env.sh: the settings it added. */
     static final String ADDED = "MEDSEG_NATIVE_ENV";
     /** The variables that change native speed or memory, as reported in a figure's configuration. */
-    static final List<String> REPORTED = List.of("GOMP_SPINCOUNT", "OMP_WAIT_POLICY", "LD_PRELOAD", "OMP_NUM_THREADS");
+    static final List<String> REPORTED = List.of("GOMP_SPINCOUNT", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT",
+            "LD_PRELOAD", "OMP_NUM_THREADS");
 
     private NativeEnv() {}
 

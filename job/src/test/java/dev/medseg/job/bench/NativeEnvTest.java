@@ -37,21 +37,25 @@ class NativeEnvTest {
     }
 
     @Test
-    void theScriptAddsSpinCountAndTcmallocUnlessSetOrOff(@TempDir Path dir) throws Exception {
+    void theScriptAddsSpinCountsAndTcmallocUnlessSetOrOff(@TempDir Path dir) throws Exception {
         Path lib = Files.createFile(dir.resolve("libtcmalloc_minimal.so.4"));
         Map<String, String> on = source(Map.of("MEDSEG_TCMALLOC", lib.toString()));
         assertEquals("10000", on.get("GOMP_SPINCOUNT"));
         assertEquals(lib.toString(), on.get("LD_PRELOAD"));
-        assertEquals(Map.of("GOMP_SPINCOUNT", "10000", "LD_PRELOAD", lib.toString()), NativeEnv.added(on));
+        assertEquals("4", on.get("OPENBLAS_THREAD_TIMEOUT"));
+        assertEquals(Map.of("GOMP_SPINCOUNT", "10000", "OPENBLAS_THREAD_TIMEOUT", "4", "LD_PRELOAD", lib.toString()),
+                NativeEnv.added(on));
 
         Map<String, String> user = source(Map.of("MEDSEG_TCMALLOC", lib.toString(), "GOMP_SPINCOUNT", "5",
-                "LD_PRELOAD", "/opt/libhook.so"));
+                "OPENBLAS_THREAD_TIMEOUT", "30", "LD_PRELOAD", "/opt/libhook.so"));
         assertEquals("5", user.get("GOMP_SPINCOUNT"));
+        assertEquals("30", user.get("OPENBLAS_THREAD_TIMEOUT"));
         assertEquals(lib + ":/opt/libhook.so", user.get("LD_PRELOAD"));
         assertEquals(Map.of("LD_PRELOAD", lib.toString()), NativeEnv.added(user));
 
         Map<String, String> off = source(Map.of("MEDSEG_TCMALLOC", lib.toString(), "MEDSEG_NATIVE_TUNING", "off"));
         assertNull(off.get("GOMP_SPINCOUNT"));
+        assertNull(off.get("OPENBLAS_THREAD_TIMEOUT"));
         assertNull(off.get("LD_PRELOAD"));
         assertEquals(Map.of(), NativeEnv.added(off));
     }
