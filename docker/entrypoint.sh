@@ -7,7 +7,7 @@ set -euo pipefail
 if ! getent passwd "$(id -u)" > /dev/null && [[ -w /etc/passwd ]]; then
   echo "$(id -u):x:$(id -u):$(id -g):${SPARK_USER_NAME:-anonymous uid}:$SPARK_HOME:/bin/false" >> /etc/passwd
 fi
-# GOMP_SPINCOUNT and tcmalloc (installed in the image) for driver and executors, as bin/medseg sets them.
+# GOMP_SPINCOUNT, OPENBLAS_THREAD_TIMEOUT and tcmalloc (installed in the image) for driver and executors, as bin/medseg sets them.
 # shellcheck source=../bin/native-env.sh
 source /opt/medseg/native-env.sh
 # Our jar and the dependencies Spark does not ship, then Spark's jars, then Hadoop/Spark config when mounted.

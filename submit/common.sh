@@ -12,7 +12,7 @@
 #   MEDSEG_DRIVER_JAVA_OPTS / MEDSEG_EXECUTOR_JAVA_OPTS   extra JVM options (keep the --add-opens flags)
 #   MEDSEG_MAX_RESULT_GB         spark.driver.maxResultSize (default 16): workers return their state in double
 #   MEDSEG_GPU=1                 GPU profile: one GPU per executor and per task, found by MEDSEG_GPU_DISCOVERY
-#   MEDSEG_NATIVE_TUNING=off     no GOMP_SPINCOUNT / tcmalloc for driver and executors (bin/native-env.sh)
+#   MEDSEG_NATIVE_TUNING=off     no GOMP_SPINCOUNT / OPENBLAS_THREAD_TIMEOUT / tcmalloc for driver and executors (bin/native-env.sh)
 #   MEDSEG_DRY_RUN=1             print the command instead of running it
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/job/target/medseg-job.jar"
@@ -22,7 +22,7 @@ if [[ ! -f "$jar" || ! -f "$root/job/target/jvm-flags" ]]; then
   exit 2
 fi
 read -r jvm_flags < "$root/job/target/jvm-flags"
-# GOMP_SPINCOUNT and tcmalloc for the driver (this process tree); executors get the same below.
+# GOMP_SPINCOUNT, OPENBLAS_THREAD_TIMEOUT and tcmalloc for the driver (this process tree); executors get the same below.
 # shellcheck source=../bin/native-env.sh
 source "$root/bin/native-env.sh"
 driver_heap=${MEDSEG_DRIVER_HEAP_GB:-4}

@@ -126,7 +126,7 @@ public final class ModelBenchCommands {
         @Option(names = "--peer-only", description = "Run only the peer (no ratios).")
         boolean peerOnly;
         @Option(names = "--peer-native-env", description = "Give the peer the native settings bin/native-env.sh adds "
-                + "for us (GOMP_SPINCOUNT, tcmalloc); by default it runs without them, as its users run it.")
+                + "for us (GOMP_SPINCOUNT, OPENBLAS_THREAD_TIMEOUT, tcmalloc); by default it runs without them, as its users run it.")
         boolean peerNativeEnv;
         @Option(names = "--peer-blas", defaultValue = "openmp", description = "The peer's BLAS: openmp (OpenBLAS's "
                 + "OpenMP build, which shares torch's threads like the wheels' MKL; Debian: libopenblas0-openmp) or system "

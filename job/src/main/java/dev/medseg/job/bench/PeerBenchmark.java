@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * @param threads  torch threads (the peer's default 2)
  * @param timeout  seconds before the peer is killed
  * @param ourNativeEnv whether the peer also gets the native settings bin/native-env.sh added for us (GOMP_SPINCOUNT,
- *                 tcmalloc); by default it runs as its users run it, without them
+ *                 OPENBLAS_THREAD_TIMEOUT, tcmalloc); by default it runs as its users run it, without them
  * @param blasDir  a folder put first on the peer's {@code LD_LIBRARY_PATH} for its BLAS ({@link #openmpOpenBlas}), or
  *                 null for the system's default BLAS
  */
