@@ -8,8 +8,7 @@ import java.util.Map;
 
 /**
  * The native run-time settings bin/native-env.sh adds for our JVMs (GOMP_SPINCOUNT, OPENBLAS_THREAD_TIMEOUT, a
- * tcmalloc LD_PRELOAD), as
- * benchmarks report and pass them on. The script lists what it added in {@code MEDSEG_NATIVE_ENV} ("K=V K=V"), so a
+ * tcmalloc LD_PRELOAD), as benchmarks report and pass them on. The script lists what it added in {@code MEDSEG_NATIVE_ENV} ("K=V K=V"), so a
  * side-by-side run can give the peer its own unchanged environment, or ours on request.
  */
 public final class NativeEnv {

@@ -215,7 +215,7 @@ final class PeerExchange {
             boolean sameHost = copy != null && copy.host().equals(host);
             out.add(FETCHERS.submit(() -> {
                 StatePiece fromFile = sameHost ? readFile(copy, left.layout(), p) : null;
-                if (fromFile != null && fromFile.piece() == p && fromFile.stats().sameTrajectory(w.getValue())) {
+                if (fromFile != null && isOf(fromFile, p, w.getValue())) {
                     counts.files.incrementAndGet();
                     return fromFile;
                 }
@@ -244,11 +244,16 @@ final class PeerExchange {
 
     /** The piece, if it is the one the round's result describes; else the state is as good as lost. */
     private static StatePiece checked(StatePiece piece, int p, int worker, StatePiece.Stats expected) {
-        if (!piece.stats().sameTrajectory(expected) || piece.piece() != p) {
+        if (!isOf(piece, p, expected)) {
             throw new IllegalStateException(LOST + ": piece " + p + " of worker " + worker + " comes from "
                     + piece.stats() + ", the round's result was " + expected);
         }
         return piece;
+    }
+
+    /** Whether {@code piece} is piece {@code p} of the trajectory {@code expected} describes. */
+    private static boolean isOf(StatePiece piece, int p, StatePiece.Stats expected) {
+        return piece.piece() == p && piece.stats().sameTrajectory(expected);
     }
 
     private static String what(RDDBlockId id, int worker, int piece) {

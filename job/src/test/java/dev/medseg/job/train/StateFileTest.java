@@ -32,6 +32,20 @@ class StateFileTest {
         return pieces.stream().map(PieceBytes::encode).toList();
     }
 
+    /** Writes {@code r}'s state as a file of its own layout with {@code nonce}; returns the layout. */
+    private static StatePieces written(Path file, WorkerSteps.Result r, long nonce) throws IOException {
+        StatePieces layout = StatePieces.of(r.state(), RoundSumTest.PIECE_BYTES);
+        StateFile.write(file, layout, encoded(StatePiece.all(r, layout)), nonce);
+        return layout;
+    }
+
+    /** Overwrites {@code bytes} at {@code at} in {@code file}, as another writer or a damaged disk would. */
+    private static void overwrite(Path file, long at, ByteBuffer bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.write(bytes, at);
+        }
+    }
+
     @Test
     void everyPieceComesBackWithItsValuesAndStatsOnlyForItsOwnWrite() throws IOException {
         WorkerSteps.Result r = result(1, 2000, 0.5f, 3.25);
@@ -62,15 +76,11 @@ class StateFileTest {
 
     @Test
     void aPieceBeingWrittenOverOrCutShortReadsAsMissing() throws IOException {
-        WorkerSteps.Result r = result(0, 2000, 0.5f, 3.25);
-        StatePieces layout = StatePieces.of(r.state(), RoundSumTest.PIECE_BYTES);
         Path file = dir.resolve("w0.state");
-        StateFile.write(file, layout, encoded(StatePiece.all(r, layout)), 42L);
+        StatePieces layout = written(file, result(0, 2000, 0.5f, 3.25), 42L);
 
         // A later write has begun on piece 1 (its leading nonce is there, its values and trailing nonce are not yet).
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 9L), StateFile.offset(layout, 1));
-        }
+        overwrite(file, StateFile.offset(layout, 1), ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 9L));
         assertNull(StateFile.read(file, layout, 1, 42L));
         assertNull(StateFile.read(file, layout, 1, 9L), "the later write is not whole yet");
         assertNotNull(StateFile.read(file, layout, 0, 42L), "the other pieces are still the first write's");
@@ -86,12 +96,9 @@ class StateFileTest {
     @Test
     void aFramedPieceThatIsNotOfThisLayoutIsAnErrorNamingTheFile() throws IOException {
         WorkerSteps.Result r = result(0, 2000, 0.5f, 3.25);
-        StatePieces layout = StatePieces.of(r.state(), RoundSumTest.PIECE_BYTES);
         Path file = dir.resolve("w0.state");
-        StateFile.write(file, layout, encoded(StatePiece.all(r, layout)), 42L);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.allocate(4).putInt(0, 0x0bad0bad), StateFile.offset(layout, 0) + 8); // the piece's magic
-        }
+        StatePieces layout = written(file, r, 42L);
+        overwrite(file, StateFile.offset(layout, 0) + 8, ByteBuffer.allocate(4).putInt(0, 0x0bad0bad)); // the piece's magic
         var e = assertThrows(IllegalStateException.class, () -> StateFile.read(file, layout, 0, 42L));
         assertTrue(e.getMessage().startsWith(file + " (piece 0) is not a state piece"), e.getMessage());
 
@@ -103,12 +110,10 @@ class StateFileTest {
 
     @Test
     void aFileWrittenOverByASmallerStateEndsAtItsSize() throws IOException {
-        WorkerSteps.Result big = result(0, 3000, 0.5f, 3.25), small = result(0, 1000, 0.5f, 3.25);
-        StatePieces bigLayout = StatePieces.of(big.state(), RoundSumTest.PIECE_BYTES);
-        StatePieces smallLayout = StatePieces.of(small.state(), RoundSumTest.PIECE_BYTES);
+        WorkerSteps.Result small = result(0, 1000, 0.5f, 3.25);
         Path file = dir.resolve("w0.state");
-        StateFile.write(file, bigLayout, encoded(StatePiece.all(big, bigLayout)), 1L);
-        StateFile.write(file, smallLayout, encoded(StatePiece.all(small, smallLayout)), 2L);
+        written(file, result(0, 3000, 0.5f, 3.25), 1L);
+        StatePieces smallLayout = written(file, small, 2L);
         assertEquals(StateFile.size(smallLayout), Files.size(file));
         assertArrayEquals(StatePiece.all(small, smallLayout).get(0).values(), StateFile.read(file, smallLayout, 0, 2L).values());
     }
