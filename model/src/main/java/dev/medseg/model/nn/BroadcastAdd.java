@@ -55,7 +55,7 @@ public final class BroadcastAdd {
             // Each gradient needs a variable of its own: SameDiff names it "<input>-grad".
             SDVariable dx = sameDiff.identity(dy);
             if (ints.length == 0) return List.of(dx, sameDiff.identity(dy));
-            return List.of(dx, BroadcastMul.sumOverMark(dy, ints));
+            return List.of(dx, BroadcastMul.sumOverMark(sameDiff, dy, ints, arg(1)));
         }
     }
 }

@@ -39,9 +39,20 @@ public final class BroadcastMul {
         return ints;
     }
 
-    /** Σ over the dims of a {@link #broadcastMark}: the gradient of the broadcast operand. */
-    static SDVariable sumOverMark(SDVariable v, int[] mark) {
-        return sum(v, mark[0] == 1, Arrays.copyOfRange(mark, 1, mark.length));
+    /**
+     * Σ over the dims of a {@link #broadcastMark}: the gradient of the broadcast operand {@code b}. Over leading
+     * dims into a b of static shape (a bias, a LayerNorm weight), as a product with ones ({@link ColumnSums}).
+     */
+    static SDVariable sumOverMark(SameDiff sd, SDVariable v, int[] mark, SDVariable b) {
+        int[] dims = Arrays.copyOfRange(mark, 1, mark.length);
+        long n = mark[0] == 0 && leading(dims) ? ColumnSums.staticLength(b) : -1;
+        if (n > 0) return ColumnSums.of(sd, v, n).reshape(b.getShape());
+        return sum(v, mark[0] == 1, dims);
+    }
+
+    private static boolean leading(int[] dims) {
+        for (int i = 0; i < dims.length; i++) if (dims[i] != i) return false;
+        return true;
     }
 
     /**
@@ -84,7 +95,7 @@ public final class BroadcastMul {
             int[] ints = GradientOverrides.parse(outputVariable().name(), MARK);
             if (ints == null || ints.length < 2) return super.doDiff(grads);
             SDVariable dy = grads.get(0);
-            return List.of(dy.mul(rarg()), sumOverMark(dy.mul(larg()), ints));
+            return List.of(dy.mul(rarg()), sumOverMark(sameDiff, dy.mul(larg()), ints, rarg()));
         }
     }
 }

@@ -116,8 +116,18 @@ public final class Standardization {
             Arrays.fill(perKept, -1);
             for (int d : dims) perKept[d] = 1;
             SDVariable r = sameDiff.math().rsqrt(variance.add(getTArgument(0))).reshape(perKept);
-            SDVariable m1 = dy.sum(true, dims).div(n);
-            SDVariable m2 = dy.mul(y).sum(true, dims).div(n);
+            SDVariable dyy = dy.mul(y);
+            SDVariable m1, m2;
+            long kept = ColumnSums.staticLength(arg(0)) / (long) n;
+            if (dims[0] == 0 && dims[dims.length - 1] == rank - 2 && kept > 0) {
+                // Kept dim last (a conv weight's output channels): sums over the leading rows as products with
+                // ones, not libnd4j's strided column reduction.
+                m1 = ColumnSums.of(sameDiff, dy, (long) n, kept).div(n).reshape(perKept);
+                m2 = ColumnSums.of(sameDiff, dyy, (long) n, kept).div(n).reshape(perKept);
+            } else {
+                m1 = dy.sum(true, dims).div(n);
+                m2 = dyy.sum(true, dims).div(n);
+            }
             SDVariable dx = dy.sub(m1).sub(y.mul(m2)).mul(r);
             return List.of(dx, sameDiff.zerosLike(mean), sameDiff.zerosLike(variance));
         }

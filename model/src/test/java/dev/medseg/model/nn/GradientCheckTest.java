@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.validation.GradCheckUtil;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -257,6 +258,23 @@ class GradientCheckTest {
                 .filter(op -> op.getInputsToOp().stream().anyMatch(in -> in.startsWith("bmul_")))
                 .map(op -> op.getInputsToOp().toString()).toList();
         assertEquals(List.of(), slow, "broadcast multiplies still differentiated by multiply_bp");
+    }
+
+    @Test
+    void gradientSumsOverLeadingRowsAreProductsWithOnes() {
+        // libnd4j's reduce_sum along dim 0 is a strided walk, 10-60x slower than the matmul op on these shapes:
+        // a linear bias, a LayerNorm weight and bias, and the standardised conv weight's two statistics (ColumnSums).
+        Graph g = new Graph(Graph.Mode.TRAIN, 2, 7, DataType.DOUBLE, null);
+        SDVariable img = g.sd().var("img", Nd4j.rand(DataType.DOUBLE, 2, 3, 4, 4));
+        SDVariable maps = Layers.conv(g, "c", img, 3, 5, 3, 1, 1, false, true);
+        SDVariable tokens = maps.permute(0, 2, 3, 1).reshape(-1, 5);
+        SDVariable y = Layers.layerNorm(g, "ln", Layers.linear(g, "fc", tokens, 5, 4, true, Graph.Init.XAVIER_UNIFORM), 4, 1e-6);
+        y.mul(g.sd().constant(Nd4j.rand(DataType.DOUBLE, 32, 4))).sum().markAsLoss();
+        g.sd().calculateGradients(Map.of(), g.trainable().keySet());
+        java.util.function.Function<SameDiff, Long> products = sd -> sd.getOps().values().stream()
+                .filter(op -> op.getOp().opName().equals("matmul")).count();
+        long added = products.apply(g.sd().getFunction("grad")) - products.apply(g.sd());
+        assertEquals(5, added, "bias, LayerNorm weight and bias, two weight statistics");
     }
 
     @Test
