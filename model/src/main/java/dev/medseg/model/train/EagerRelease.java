@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -36,16 +37,19 @@ final class EagerRelease extends BaseListener {
     private final Map<String, INDArray> live = new HashMap<>();
     private final Map<DataBuffer, Integer> bufferUsers = new IdentityHashMap<>();
     private final Function<DataBuffer, INDArray> ownerOf;
+    private final Consumer<INDArray> free;
     private LiveProfile profile;
 
     /**
      * @param gradFn  the gradient function (it holds the forward ops too)
      * @param keep    variables whose arrays outlive the session call: requested outputs and gradients
      * @param ownerOf the array the session allocated with this root buffer, or null if it allocated none
+     * @param free    frees an array {@code ownerOf} returned, once nothing reads it any more
      */
-    EagerRelease(SameDiff gradFn, Set<String> keep, Function<DataBuffer, INDArray> ownerOf) {
+    EagerRelease(SameDiff gradFn, Set<String> keep, Function<DataBuffer, INDArray> ownerOf, Consumer<INDArray> free) {
         this.keep = keep;
         this.ownerOf = ownerOf;
+        this.free = free;
         for (SameDiffOp op : opsNeededFor(gradFn, keep)) {
             if (op.getInputsToOp() == null) continue;
             for (String in : op.getInputsToOp()) readers.merge(in, 1, Integer::sum);
@@ -140,7 +144,7 @@ final class EagerRelease extends BaseListener {
             bufferUsers.remove(b);
             INDArray owner = ownerOf.apply(b);
             if (owner != null && !owner.wasClosed() && owner.closeable()) {
-                owner.close();
+                free.accept(owner);
                 closed++;
             }
         }

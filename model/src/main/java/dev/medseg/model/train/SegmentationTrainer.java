@@ -134,6 +134,15 @@ public final class SegmentationTrainer {
         return eager == null ? 0 : eager.closedLastStep();
     }
 
+    /**
+     * Op outputs of the last step whose memory skipped libnd4j's zero-filling, and how many of them were still
+     * allocated when it ended (always 0: see {@link UnzeroedBuffers}).
+     */
+    long[] unzeroedOutputsLastStep() {
+        return currentSession == null ? new long[2]
+                : new long[]{currentSession.unzeroedOutputs, currentSession.unzeroedLeft};
+    }
+
     /** Optimizer updates done so far. */
     public long steps() { return step; }
 
@@ -286,7 +295,7 @@ public final class SegmentationTrainer {
             SameDiff gradFn = sd.getFunction("grad");
             Set<String> keep = new HashSet<>(kept);
             keep.addAll(requested);
-            eager = new EagerRelease(gradFn, keep, b -> currentSession.ownerOf(b));
+            eager = new EagerRelease(gradFn, keep, b -> currentSession.ownerOf(b), a -> currentSession.release(a));
             eager.profile(liveProfile);
             sd.addListeners(eager); // calculateGradients runs the gradient function with the main graph's listeners
         }
@@ -319,15 +328,26 @@ public final class SegmentationTrainer {
         private final List<INDArray> handedOut = new ArrayList<>();
         /** Root buffer of each array handed out this step: what {@link EagerRelease} may close. */
         private final Map<DataBuffer, INDArray> owners = new IdentityHashMap<>();
+        /** Every array it hands out is freed by the end of its step, so outputs may skip libnd4j's zeroing. */
+        private final UnzeroedBuffers unzeroed = new UnzeroedBuffers();
 
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {
-            return track(super.allocate(detached, dataType, shape));
+            INDArray a = unzeroed.allocate(dataType, shape);
+            return track(a != null ? a : super.allocate(detached, dataType, shape));
         }
 
         @Override
-        public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
-            return track(super.allocate(detached, descriptor));
+        public INDArray allocate(boolean detached, LongShapeDescriptor d) {
+            INDArray a = d.isEmpty() || d.getOrder() != 'c'
+                    || !java.util.Arrays.equals(d.getStride(), Nd4j.getStrides(d.getShape(), 'c'))
+                    ? null : unzeroed.allocate(d.dataType(), d.getShape());
+            return track(a != null ? a : super.allocate(detached, d));
+        }
+
+        @Override
+        public void release(INDArray array) {
+            if (!unzeroed.free(array)) super.release(array);
         }
 
         private INDArray track(INDArray a) {
@@ -341,11 +361,16 @@ public final class SegmentationTrainer {
             return owners.get(root);
         }
 
+        /** Unzeroed outputs of the last step, and how many of them were still allocated after it (0). */
+        long unzeroedOutputs, unzeroedLeft;
+
         /** Frees every array handed out since the last call; only after the step's results are no longer used. */
         void closeAll() {
             for (INDArray a : handedOut) release(a);
             handedOut.clear();
             owners.clear();
+            unzeroedOutputs = unzeroed.takeCount();
+            unzeroedLeft = unzeroed.live();
         }
 
         @Override

@@ -49,6 +49,10 @@ class SegmentationTrainerTest {
                 // Parity holds while the step frees each intermediate as soon as its last reader has run.
                 assertTrue(trainer.intermediatesFreedLastStep() > 200,
                         "freed during step " + it + ": " + trainer.intermediatesFreedLastStep());
+                // ... and while its larger outputs skip libnd4j's zero-filling, all of them freed by its end.
+                long[] unzeroed = trainer.unzeroedOutputsLastStep();
+                assertTrue(unzeroed[0] > 50, "unzeroed outputs in step " + it + ": " + unzeroed[0]);
+                assertEquals(0, unzeroed[1], "unzeroed outputs still allocated after step " + it);
             }
             int compared = 0;
             for (String key : f.names()) {

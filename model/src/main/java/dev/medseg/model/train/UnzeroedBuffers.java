@@ -1,0 +1,81 @@
+package dev.medseg.model.train;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.indexer.DoubleIndexer;
+import org.bytedeco.javacpp.indexer.FloatIndexer;
+import org.nd4j.linalg.api.buffer.DataBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Op-output arrays whose memory is not zero-filled, for the trainer's session memory manager: an op writes its
+ * output in full (SameDiff's own ArrayCacheMemoryMgr hands out reused arrays unzeroed too).
+ *
+ * <p>Why: libnd4j zero-fills every buffer it allocates ({@code DataBuffer::allocatePrimary}), and a TransUNet train
+ * step allocates ~3 GB of outputs: memset was 4% of the step's CPU time (perf, tcmalloc preloaded). Here the memory
+ * comes from JavaCPP's {@code new float[n]} (so from the same allocator, which reuses freed memory across sizes as
+ * before) and is wrapped as an externalized libnd4j buffer, which libnd4j neither fills nor frees: {@link #free}
+ * does. So every array from here must be freed here: the trainer's manager frees all it handed out at the end of
+ * each step, and no array of a step's session outlives the step (eval passes, whose outputs go to callers, keep
+ * libnd4j's allocation).
+ *
+ * <p>One per memory manager, so one thread: not thread-safe.
+ */
+final class UnzeroedBuffers {
+    /** Below this, libnd4j's zeroing costs less than the extra JNI calls and bookkeeping. */
+    static final long MIN_BYTES = 64 << 10;
+
+    private final Map<DataBuffer, Pointer> owned = new IdentityHashMap<>();
+    private long handedOut;
+
+    /** A c-order array of {@code shape} over fresh unzeroed memory, or null where libnd4j should allocate. */
+    INDArray allocate(DataType type, long[] shape) {
+        long length = 1;
+        for (long s : shape) length *= s;
+        if (length <= 0 || length * type.width() < MIN_BYTES) return null;
+        Pointer p;
+        DataBuffer b;
+        if (type == DataType.FLOAT) {
+            FloatPointer f = new FloatPointer(length);
+            b = Nd4j.createBuffer(f, type, length, FloatIndexer.create(f));
+            p = f;
+        } else if (type == DataType.DOUBLE) {
+            DoublePointer d = new DoublePointer(length);
+            b = Nd4j.createBuffer(d, type, length, DoubleIndexer.create(d));
+            p = d;
+        } else {
+            return null;
+        }
+        owned.put(b, p);
+        handedOut++;
+        return Nd4j.create(b, shape, Nd4j.getStrides(shape, 'c'), 0, 'c');
+    }
+
+    /** Closes {@code a} and frees its memory if it came from here (not a view of it); false otherwise. */
+    boolean free(INDArray a) {
+        if (a.isView()) return false;
+        Pointer p = owned.remove(a.data());
+        if (p == null) return false;
+        if (!a.data().wasClosed()) a.data().close();
+        p.deallocate();
+        return true;
+    }
+
+    /** Arrays handed out since the last call (for tests and diagnostics). */
+    long takeCount() {
+        long n = handedOut;
+        handedOut = 0;
+        return n;
+    }
+
+    /** Arrays handed out and not freed. */
+    int live() {
+        return owned.size();
+    }
+}
