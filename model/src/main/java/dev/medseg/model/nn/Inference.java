@@ -23,15 +23,22 @@ import java.util.function.Supplier;
 public final class Inference {
     private Inference() {}
 
-    /** {@code sd.output(feed, outputs)} on this thread's session, with released arrays freed at once. */
+    /**
+     * {@code sd.output(feed, outputs)} on this thread's session, with released arrays freed at once; the returned
+     * arrays are the caller's (libnd4j-allocated copies where the session's were unzeroed).
+     */
     public static Map<String, INDArray> output(SameDiff sd, Map<String, INDArray> feed, String... outputs) {
-        freeReleasedArrays(sd);
-        return sd.output(feed, outputs);
+        FreeOnRelease memory = freeReleasedArrays(sd);
+        try {
+            return memory.handOver(sd.output(feed, outputs));
+        } finally {
+            memory.freeUnzeroed(); // also after a failed pass
+        }
     }
 
     /** Makes this thread's inference session of {@code sd} free the arrays it releases (idempotent). */
-    static void freeReleasedArrays(SameDiff sd) {
-        sessionMemory(sd, FreeOnRelease.class, FreeOnRelease::new);
+    static FreeOnRelease freeReleasedArrays(SameDiff sd) {
+        return sessionMemory(sd, FreeOnRelease.class, FreeOnRelease::new);
     }
 
     /**
@@ -49,32 +56,67 @@ public final class Inference {
     }
 
     /**
-     * Allocates as the cache does and deallocates on release (as the cache does with arrays that do not fit). The
-     * trainer's session manager extends it to also track what it hands out.
+     * Allocates as the cache does, outputs of 64 KB and more without zero-filling ({@link UnzeroedBuffers}), and
+     * deallocates on release (as the cache does with arrays that do not fit). The trainer's session manager extends
+     * it to also track what it hands out.
      */
     public static class FreeOnRelease extends AbstractMemoryMgr {
         /** Arrays freed so far (for tests). */
         long freed;
+        private final UnzeroedBuffers unzeroed = new UnzeroedBuffers();
 
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {
-            return Nd4j.createUninitializedDetached(dataType, shape);
+            INDArray a = unzeroed.allocate(dataType, shape);
+            return a != null ? a : Nd4j.createUninitializedDetached(dataType, shape);
         }
 
         @Override
-        public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
-            return Nd4j.create(descriptor, false);
+        public INDArray allocate(boolean detached, LongShapeDescriptor d) {
+            boolean plain = !d.isEmpty() && d.getOrder() == 'c'
+                    && java.util.Arrays.equals(d.getStride(), Nd4j.getStrides(d.getShape(), 'c'));
+            INDArray a = plain ? unzeroed.allocate(d.dataType(), d.getShape()) : null;
+            return a != null ? a : Nd4j.create(d, false);
         }
 
         @Override
         public void release(INDArray array) {
-            if (!array.wasClosed() && array.closeable()) {
+            if (unzeroed.free(array)) {
+                freed++;
+            } else if (!array.wasClosed() && array.closeable()) {
                 array.close();
                 freed++;
             }
         }
 
+        /** {@code out} with each unzeroed array replaced by a libnd4j-allocated copy (before {@link #freeUnzeroed}). */
+        Map<String, INDArray> handOver(Map<String, INDArray> out) {
+            Map<String, INDArray> mine = new java.util.LinkedHashMap<>();
+            for (var e : out.entrySet()) {
+                INDArray a = e.getValue();
+                mine.put(e.getKey(), a != null && unzeroed.owns(a) ? a.dup() : a);
+            }
+            return mine;
+        }
+
+        /** Frees every unzeroed array still allocated: after a pass whose outputs were handed over. */
+        public void freeUnzeroed() {
+            unzeroed.freeAll();
+        }
+
+        /** Unzeroed arrays handed out since the last call (for tests and diagnostics). */
+        public long unzeroedHandedOut() {
+            return unzeroed.takeCount();
+        }
+
+        /** Unzeroed arrays not freed yet. */
+        public int unzeroedLive() {
+            return unzeroed.live();
+        }
+
         @Override
-        public void close() {}
+        public void close() {
+            freeUnzeroed();
+        }
     }
 }

@@ -136,7 +136,7 @@ public final class SegmentationTrainer {
 
     /**
      * Op outputs of the last step whose memory skipped libnd4j's zero-filling, and how many of them were still
-     * allocated when it ended (always 0: see {@link UnzeroedBuffers}).
+     * allocated when it ended (always 0: every array a step's session hands out is freed by its end).
      */
     long[] unzeroedOutputsLastStep() {
         return currentSession == null ? new long[2]
@@ -328,26 +328,14 @@ public final class SegmentationTrainer {
         private final List<INDArray> handedOut = new ArrayList<>();
         /** Root buffer of each array handed out this step: what {@link EagerRelease} may close. */
         private final Map<DataBuffer, INDArray> owners = new IdentityHashMap<>();
-        /** Every array it hands out is freed by the end of its step, so outputs may skip libnd4j's zeroing. */
-        private final UnzeroedBuffers unzeroed = new UnzeroedBuffers();
-
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {
-            INDArray a = unzeroed.allocate(dataType, shape);
-            return track(a != null ? a : super.allocate(detached, dataType, shape));
+            return track(super.allocate(detached, dataType, shape));
         }
 
         @Override
         public INDArray allocate(boolean detached, LongShapeDescriptor d) {
-            INDArray a = d.isEmpty() || d.getOrder() != 'c'
-                    || !java.util.Arrays.equals(d.getStride(), Nd4j.getStrides(d.getShape(), 'c'))
-                    ? null : unzeroed.allocate(d.dataType(), d.getShape());
-            return track(a != null ? a : super.allocate(detached, d));
-        }
-
-        @Override
-        public void release(INDArray array) {
-            if (!unzeroed.free(array)) super.release(array);
+            return track(super.allocate(detached, d));
         }
 
         private INDArray track(INDArray a) {
@@ -369,8 +357,8 @@ public final class SegmentationTrainer {
             for (INDArray a : handedOut) release(a);
             handedOut.clear();
             owners.clear();
-            unzeroedOutputs = unzeroed.takeCount();
-            unzeroedLeft = unzeroed.live();
+            unzeroedOutputs = unzeroedHandedOut();
+            unzeroedLeft = unzeroedLive();
         }
 
         @Override

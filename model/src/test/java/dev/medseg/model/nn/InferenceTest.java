@@ -34,6 +34,9 @@ class InferenceTest {
         var mmgr = (Inference.FreeOnRelease) sd.getSessions().get(Thread.currentThread().getId()).getMmgr();
         long freedByFirst = mmgr.freed;
         assertTrue(freedByFirst > 50, "activations freed during one forward: " + freedByFirst);
+        // the larger activations skipped libnd4j's zero-filling, and none outlives the pass
+        assertTrue(mmgr.unzeroedHandedOut() > 20, "unzeroed activations");
+        assertEquals(0, mmgr.unzeroedLive());
         INDArray y2 = Inference.output(sd, Map.of(TransUNet.INPUT, x2), TransUNet.LOGITS).get(TransUNet.LOGITS);
         assertTrue(mmgr.freed >= 2 * freedByFirst - 1, "the second pass frees as the first: " + mmgr.freed);
         assertSame(mmgr, sd.getSessions().get(Thread.currentThread().getId()).getMmgr(), "set once per thread");
@@ -41,5 +44,6 @@ class InferenceTest {
         assertFalse(y1.wasClosed());
         assertEquals(expected[0], y1);
         assertEquals(expected[1], y2);
+        assertEquals(0, mmgr.unzeroedLive());
     }
 }

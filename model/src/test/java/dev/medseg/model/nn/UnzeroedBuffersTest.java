@@ -1,4 +1,4 @@
-package dev.medseg.model.train;
+package dev.medseg.model.nn;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

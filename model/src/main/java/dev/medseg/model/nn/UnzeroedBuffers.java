@@ -1,4 +1,4 @@
-package dev.medseg.model.train;
+package dev.medseg.model.nn;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -14,16 +14,16 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * Op-output arrays whose memory is not zero-filled, for the trainer's session memory manager: an op writes its
- * output in full (SameDiff's own ArrayCacheMemoryMgr hands out reused arrays unzeroed too).
+ * Op-output arrays whose memory is not zero-filled, for our session memory managers ({@link Inference.FreeOnRelease}
+ * and the trainer's): an op writes its output in full (SameDiff's own ArrayCacheMemoryMgr hands out reused arrays
+ * unzeroed too).
  *
  * <p>Why: libnd4j zero-fills every buffer it allocates ({@code DataBuffer::allocatePrimary}), and a TransUNet train
  * step allocates ~3 GB of outputs: memset was 4% of the step's CPU time (perf, tcmalloc preloaded). Here the memory
  * comes from JavaCPP's {@code new float[n]} (so from the same allocator, which reuses freed memory across sizes as
  * before) and is wrapped as an externalized libnd4j buffer, which libnd4j neither fills nor frees: {@link #free}
- * does. So every array from here must be freed here: the trainer's manager frees all it handed out at the end of
- * each step, and no array of a step's session outlives the step (eval passes, whose outputs go to callers, keep
- * libnd4j's allocation).
+ * and {@link #freeAll} do. So every array from here must be freed here: the trainer frees all a step handed out at
+ * its end, and {@link Inference#output} hands its caller copies of the outputs and frees the rest.
  *
  * <p>One per memory manager, so one thread: not thread-safe.
  */
@@ -72,6 +72,20 @@ final class UnzeroedBuffers {
         long n = handedOut;
         handedOut = 0;
         return n;
+    }
+
+    /** Frees every array handed out and not freed yet. */
+    void freeAll() {
+        for (var e : owned.entrySet()) {
+            if (!e.getKey().wasClosed()) e.getKey().close();
+            e.getValue().deallocate();
+        }
+        owned.clear();
+    }
+
+    /** Whether {@code a} (not a view) came from here and is not freed yet. */
+    boolean owns(INDArray a) {
+        return !a.isView() && owned.containsKey(a.data());
     }
 
     /** Arrays handed out and not freed. */
