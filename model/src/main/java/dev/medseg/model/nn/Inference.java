@@ -89,12 +89,15 @@ public final class Inference {
             }
         }
 
-        /** {@code out} with each unzeroed array replaced by a libnd4j-allocated copy (before {@link #freeUnzeroed}). */
+        /**
+         * {@code out} with each array on unzeroed memory (a view of it too) replaced by a libnd4j-allocated copy
+         * (before {@link #freeUnzeroed}).
+         */
         Map<String, INDArray> handOver(Map<String, INDArray> out) {
             Map<String, INDArray> mine = new java.util.LinkedHashMap<>();
             for (var e : out.entrySet()) {
                 INDArray a = e.getValue();
-                mine.put(e.getKey(), a != null && unzeroed.owns(a) ? a.dup() : a);
+                mine.put(e.getKey(), a != null && unzeroed.holdsMemoryOf(a) ? a.dup() : a);
             }
             return mine;
         }

@@ -83,9 +83,10 @@ final class UnzeroedBuffers {
         owned.clear();
     }
 
-    /** Whether {@code a} (not a view) came from here and is not freed yet. */
-    boolean owns(INDArray a) {
-        return !a.isView() && owned.containsKey(a.data());
+    /** Whether {@code a}'s memory (its own or, for a view, its base's) came from here and is not freed yet. */
+    boolean holdsMemoryOf(INDArray a) {
+        DataBuffer d = a.data();
+        return owned.containsKey(d.originalDataBuffer() != null ? d.originalDataBuffer() : d);
     }
 
     /** Arrays handed out and not freed. */

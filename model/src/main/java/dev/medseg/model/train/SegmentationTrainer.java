@@ -328,6 +328,7 @@ public final class SegmentationTrainer {
         private final List<INDArray> handedOut = new ArrayList<>();
         /** Root buffer of each array handed out this step: what {@link EagerRelease} may close. */
         private final Map<DataBuffer, INDArray> owners = new IdentityHashMap<>();
+
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {
             return track(super.allocate(detached, dataType, shape));

@@ -20,11 +20,13 @@ class UnzeroedBuffersTest {
         assertEquals(1, b.live());
 
         INDArray view = a.get(NDArrayIndex.point(0));
+        assertTrue(b.holdsMemoryOf(view) && b.holdsMemoryOf(a), "a view's memory is its base's");
         assertFalse(b.free(view), "a view never frees its base");
         assertEquals(1, b.live());
         assertTrue(b.free(a));
         assertTrue(a.wasClosed(), "freed arrays are closed, so a late reader fails instead of reading reused memory");
         assertFalse(b.free(a), "freed once");
+        assertFalse(b.holdsMemoryOf(view));
         assertEquals(0, b.live());
         assertEquals(1, b.takeCount());
         assertEquals(0, b.takeCount());
