@@ -30,6 +30,11 @@ import java.util.Map;
 final class UnzeroedBuffers {
     /** Below this, libnd4j's zeroing costs less than the extra JNI calls and bookkeeping. */
     static final long MIN_BYTES = 64 << 10;
+    /**
+     * Host memory only: on the CUDA backend an output lives on the device, and a buffer over a host pointer would
+     * add copies, so there every output keeps libnd4j's allocation.
+     */
+    private static final boolean CPU = Nd4j.getEnvironment().isCPU();
 
     private final Map<DataBuffer, Pointer> owned = new IdentityHashMap<>();
     private long handedOut;
@@ -38,7 +43,7 @@ final class UnzeroedBuffers {
     INDArray allocate(DataType type, long[] shape) {
         long length = 1;
         for (long s : shape) length *= s;
-        if (length <= 0 || length * type.width() < MIN_BYTES) return null;
+        if (!CPU || length <= 0 || length * type.width() < MIN_BYTES) return null;
         Pointer p;
         DataBuffer b;
         if (type == DataType.FLOAT) {
