@@ -67,9 +67,14 @@ final class UnzeroedBuffers {
         if (a.isView()) return false;
         Pointer p = owned.remove(a.data());
         if (p == null) return false;
-        if (!a.data().wasClosed()) a.data().close();
-        p.deallocate();
+        release(a.data(), p);
         return true;
+    }
+
+    /** Closes {@code b} (any array still on it then fails instead of reading freed memory) and frees {@code p}. */
+    private static void release(DataBuffer b, Pointer p) {
+        if (!b.wasClosed()) b.close();
+        p.deallocate();
     }
 
     /** Arrays handed out since the last call (for tests and diagnostics). */
@@ -81,10 +86,7 @@ final class UnzeroedBuffers {
 
     /** Frees every array handed out and not freed yet. */
     void freeAll() {
-        for (var e : owned.entrySet()) {
-            if (!e.getKey().wasClosed()) e.getKey().close();
-            e.getValue().deallocate();
-        }
+        owned.forEach(UnzeroedBuffers::release);
         owned.clear();
     }
 

@@ -140,7 +140,7 @@ public final class SegmentationTrainer {
      */
     long[] unzeroedOutputsLastStep() {
         return currentSession == null ? new long[2]
-                : new long[]{currentSession.unzeroedOutputs, currentSession.unzeroedLeft};
+                : new long[]{currentSession.unzeroedOutputs, currentSession.unzeroedLive()};
     }
 
     /** Optimizer updates done so far. */
@@ -335,8 +335,8 @@ public final class SegmentationTrainer {
         }
 
         @Override
-        public INDArray allocate(boolean detached, LongShapeDescriptor d) {
-            return track(super.allocate(detached, d));
+        public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
+            return track(super.allocate(detached, descriptor));
         }
 
         private INDArray track(INDArray a) {
@@ -350,8 +350,8 @@ public final class SegmentationTrainer {
             return owners.get(root);
         }
 
-        /** Unzeroed outputs of the last step, and how many of them were still allocated after it (0). */
-        long unzeroedOutputs, unzeroedLeft;
+        /** Unzeroed outputs of the last step. */
+        long unzeroedOutputs;
 
         /** Frees every array handed out since the last call; only after the step's results are no longer used. */
         void closeAll() {
@@ -359,7 +359,6 @@ public final class SegmentationTrainer {
             handedOut.clear();
             owners.clear();
             unzeroedOutputs = unzeroedHandedOut();
-            unzeroedLeft = unzeroedLive();
         }
 
         @Override
