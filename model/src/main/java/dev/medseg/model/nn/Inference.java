@@ -21,6 +21,14 @@ import java.util.function.Supplier;
  * bin/medseg) reuses the memory for the next op's output.
  */
 public final class Inference {
+    /** Eval passes run as {@link StaticPlan}s where the graph allows; false: always SameDiff's session. */
+    static final boolean STATIC_PLANS = !"false".equals(System.getProperty("medseg.staticPlan"));
+
+    /** Whether passes run as {@link StaticPlan}s where the graph allows ({@code -Dmedseg.staticPlan=false}: never). */
+    public static boolean staticPlans() {
+        return STATIC_PLANS;
+    }
+
     private Inference() {}
 
     /**
@@ -30,7 +38,8 @@ public final class Inference {
     public static Map<String, INDArray> output(SameDiff sd, Map<String, INDArray> feed, String... outputs) {
         FreeOnRelease memory = freeReleasedArrays(sd);
         try {
-            return memory.handOver(sd.output(feed, outputs));
+            StaticPlan plan = memory.plan(sd, outputs);
+            return memory.handOver(plan != null ? plan.run(feed, memory) : sd.output(feed, outputs));
         } finally {
             memory.freeUnzeroed(); // also after a failed pass
         }
@@ -64,6 +73,23 @@ public final class Inference {
         /** Arrays freed so far (for tests). */
         long freed;
         private final UnzeroedBuffers unzeroed = new UnzeroedBuffers();
+        /** This thread's plans for the graph of this session, by requested outputs; null: the graph needs the session. */
+        private final Map<String, java.util.Optional<StaticPlan>> plans = new java.util.HashMap<>();
+
+        /**
+         * The {@link StaticPlan} computing {@code outputs} of {@code sd}, made on first use; null when the graph needs
+         * SameDiff's session or {@code -Dmedseg.staticPlan=false} asks for it (for A/B measurements).
+         */
+        StaticPlan plan(SameDiff sd, String... outputs) {
+            if (!STATIC_PLANS) return null;
+            String key = String.join("\u0000", outputs);
+            java.util.Optional<StaticPlan> p = plans.get(key);
+            if (p == null || p.isPresent() && !p.get().current()) {
+                p = java.util.Optional.ofNullable(StaticPlan.compile(sd, outputs));
+                plans.put(key, p);
+            }
+            return p.orElse(null);
+        }
 
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {

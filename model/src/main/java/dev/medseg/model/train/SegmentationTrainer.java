@@ -7,6 +7,8 @@ import dev.medseg.model.nn.ControlDependencies;
 import dev.medseg.model.nn.Graph;
 import dev.medseg.model.nn.Inference;
 import dev.medseg.model.nn.QuietStdout;
+import dev.medseg.model.nn.StaticPlan;
+import org.nd4j.autodiff.listeners.Operation;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
@@ -25,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One model in training: the TRAIN-mode graph with its loss, the trainable parameters held in one flat vector
@@ -34,6 +38,7 @@ import java.util.function.Function;
  * supplied them. Not thread-safe: one trainer per task slot.
  */
 public final class SegmentationTrainer {
+    private static final Logger log = LoggerFactory.getLogger(SegmentationTrainer.class);
     /** BatchNorm's running-statistics momentum (PyTorch's default 0.1). */
     static final double BN_MOMENTUM = 0.1;
 
@@ -56,6 +61,14 @@ public final class SegmentationTrainer {
     private EagerRelease eager;
     private LiveProfile liveProfile;
     private ClosingMemoryMgr currentSession;
+    /**
+     * The gradient function as a {@link StaticPlan} computing {@link #kept} (made on the first step; empty when the
+     * graph needs SameDiff's session), and what its last pass made.
+     */
+    private java.util.Optional<StaticPlan> plan;
+    private Map<String, INDArray> planned = Map.of();
+    private boolean usePlan = Inference.staticPlans();
+    private boolean lastStepPlanned;
     private long step;
 
     /** The result of one step: the loss before the update and the rate used. */
@@ -130,7 +143,18 @@ public final class SegmentationTrainer {
     /** The graph (for inspection and tests; train through {@link #step}). */
     public Graph graph() { return graph; }
     /** Intermediate arrays freed during the last step, before it ended (0 before the first step). */
+    /** Runs the following steps as a {@link StaticPlan} (when the graph allows) or in SameDiff's session (tests). */
+    void useStaticPlan(boolean on) {
+        usePlan = on;
+    }
+
+    /** Whether the last step ran as a {@link StaticPlan}. */
+    boolean lastStepPlanned() {
+        return lastStepPlanned;
+    }
+
     int intermediatesFreedLastStep() {
+        if (lastStepPlanned) return plan.get().freedLastRun();
         return eager == null ? 0 : eager.closedLastStep();
     }
 
@@ -242,8 +266,18 @@ public final class SegmentationTrainer {
         feed.put(SegmentationLoss.TARGET, Nd4j.create(target, new long[]{batch, model.numClasses(), s, s}, 'c'));
         Nd4j.getRandom().setSeed(rngSeed);
         ClosingMemoryMgr session = freeReleasedArrays();
-        eagerRelease(session).reset();
-        var result = graph.sd().calculateGradientsAndOutputs(feed, requested, null);
+        StaticPlan p = stepPlan();
+        lastStepPlanned = p != null;
+        Map<String, INDArray> outputs;
+        if (p != null) {
+            currentSession = session;
+            // The plan frees each intermediate after its last reader itself; EagerRelease does that for the session.
+            planned = p.run(feed, session, Operation.TRAINING, l -> !(l instanceof EagerRelease));
+            outputs = planned;
+        } else {
+            eagerRelease(session).reset();
+            outputs = graph.sd().calculateGradientsAndOutputs(feed, requested, null).getOutputs();
+        }
         double lossValue;
         try {
             INDArray[] grads = new INDArray[gradients.length];
@@ -264,15 +298,33 @@ public final class SegmentationTrainer {
         } finally {
             // Off-heap memory is otherwise freed only when the GC collects these arrays, which a small Java heap
             // rarely triggers: a run's resident memory would grow by the activations and gradients of every step.
-            release(result.getOutputs().values());
+            release(outputs.values());
             release(feed.values());
             session.closeAll();
+            planned = Map.of();
         }
         return new StepResult(lossValue, lr);
     }
 
+    /**
+     * The step's {@link StaticPlan}, or null for SameDiff's session: when the graph needs it, when live arrays are
+     * being profiled (that is {@link EagerRelease}'s work) or with {@code -Dmedseg.staticPlan=false}.
+     */
+    private StaticPlan stepPlan() {
+        if (liveProfile != null || !usePlan) return null;
+        if (plan == null) {
+            SameDiff gradFn = graph.sd().getFunction("grad");
+            StaticPlan made = StaticPlan.compile(gradFn, kept.stream().sorted().toArray(String[]::new));
+            if (made == null) log.info("training steps run in SameDiff's session: {}", StaticPlan.lastRefusal());
+            plan = java.util.Optional.ofNullable(made);
+        }
+        return plan.orElse(null);
+    }
+
     /** The array the step just made for a {@link #kept} variable. */
     private INDArray made(String name) {
+        INDArray planned = this.planned.get(name);
+        if (planned != null) return planned;
         INDArray a = eager.pinned(name);
         if (a == null) throw new IllegalStateException("the step made no value for " + name);
         return a;

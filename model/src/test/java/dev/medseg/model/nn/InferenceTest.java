@@ -1,14 +1,18 @@
 package dev.medseg.model.nn;
 
+import dev.medseg.model.MedVisionLlama;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.TransUNet;
 import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -45,5 +49,85 @@ class InferenceTest {
         assertEquals(expected[0], y1);
         assertEquals(expected[1], y2);
         assertEquals(0, mmgr.unzeroedLive());
+    }
+
+    /** The library session's logits for each input, computed on another thread (its own session). */
+    private static INDArray[] librarySession(SameDiff sd, INDArray... inputs) {
+        INDArray[] out = new INDArray[inputs.length];
+        Thread t = new Thread(() -> {
+            for (int i = 0; i < inputs.length; i++) {
+                out[i] = sd.output(Map.of(TransUNet.INPUT, inputs[i]), TransUNet.LOGITS).get(TransUNet.LOGITS).dup();
+            }
+        });
+        t.start();
+        assertDoesNotThrow(() -> t.join());
+        return out;
+    }
+
+    private static void assertBitForBit(INDArray expected, INDArray actual) {
+        assertArrayEquals(expected.shape(), actual.shape());
+        assertArrayEquals(expected.dup('c').data().asFloat(), actual.dup('c').data().asFloat(), 0f);
+    }
+
+    @Test
+    void staticPlansGiveTheLibrarySessionsLogitsBitForBitForEveryModel() {
+        ModelConfig mvl = new ModelConfig(ModelConfig.Encoder.VIT, 32, 3, 2, new ModelConfig.Vit(8, 2, 2, 16, 8, 0.1, 0.1),
+                32, List.of(1, 1, 1), List.of(8, 8, 4, 4), 0, Optional.empty(), true, Optional.empty())
+                .withMvl(new ModelConfig.Mvl(true, 5, List.of(2), "lora", 2, 2.0, "after-embedding"));
+        for (ModelConfig cfg : List.of(ModelConfig.testing(3, 32, false), ModelConfig.testing(3, 32, true), mvl)) {
+            Graph g = new Graph(Graph.Mode.EVAL, 0, 11, DataType.FLOAT, null);
+            if (cfg.mvl().isPresent()) MedVisionLlama.build(g, cfg);
+            else TransUNet.build(g, cfg);
+            SameDiff sd = g.sd();
+            StaticPlan plan = StaticPlan.compile(sd, TransUNet.LOGITS);
+            assertNotNull(plan, "the eval graph runs as a plan");
+            assertTrue(plan.steps() > 50, "ops in the plan: " + plan.steps());
+            // batch 2, then batch 3 (new shapes, worked out again), then batch 2 again (the first shapes reused)
+            INDArray a = Nd4j.rand(DataType.FLOAT, 2, cfg.inChannels(), 32, 32);
+            INDArray b = Nd4j.rand(DataType.FLOAT, 3, cfg.inChannels(), 32, 32);
+            INDArray c = Nd4j.rand(DataType.FLOAT, 2, cfg.inChannels(), 32, 32);
+            INDArray[] expected = librarySession(sd, a, b, c);
+            INDArray[] inputs = {a, b, c};
+            for (int i = 0; i < 3; i++) {
+                INDArray y = Inference.output(sd, Map.of(TransUNet.INPUT, inputs[i]), TransUNet.LOGITS).get(TransUNet.LOGITS);
+                assertBitForBit(expected[i], y);
+            }
+            var mmgr = (Inference.FreeOnRelease) sd.getSessions().get(Thread.currentThread().getId()).getMmgr();
+            assertNotNull(mmgr.plan(sd, TransUNet.LOGITS), "Inference kept its plan");
+            assertEquals(0, mmgr.unzeroedLive());
+        }
+    }
+
+    @Test
+    void aMissingPlaceholderIsNamedAndThePassLeavesNothingAllocated() {
+        ModelConfig cfg = ModelConfig.testing(2, 32, false);
+        Graph g = new Graph(Graph.Mode.EVAL, 0, 3, DataType.FLOAT, null);
+        TransUNet.build(g, cfg);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Inference.output(g.sd(), Map.of("not_the_input", Nd4j.rand(DataType.FLOAT, 1, 1)), TransUNet.LOGITS));
+        assertTrue(e.getMessage().contains("'" + TransUNet.INPUT + "'"), e.getMessage());
+        var mmgr = (Inference.FreeOnRelease) g.sd().getSessions().get(Thread.currentThread().getId()).getMmgr();
+        assertEquals(0, mmgr.unzeroedLive());
+    }
+
+    @Test
+    void graphsWithControlDependenciesStayWithTheSession() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3);
+        SDVariable w = sd.var("w", Nd4j.createFromArray(new float[][]{{1, 2}, {3, 4}, {5, 6}}));
+        SDVariable y = sd.identity(x.mmul(w));
+        y.addControlDependency(sd.math().abs(x));
+        SDVariable out = y.add("out", 1);
+        assertNull(StaticPlan.compile(sd, "out"), "control dependencies need the session");
+        INDArray r = Inference.output(sd, Map.of("x", Nd4j.createFromArray(new float[][]{{1, 1, 1}})), "out").get("out");
+        assertArrayEquals(new float[]{10, 13}, r.data().asFloat(), 0f);
+        // an ordinary graph of the same ops is planned, and computes the same
+        SameDiff plain = SameDiff.create();
+        SDVariable px = plain.placeHolder("x", DataType.FLOAT, -1, 3);
+        plain.var("w", w.getArr().dup());
+        px.mmul(plain.getVariable("w")).add("out", 1);
+        assertNotNull(StaticPlan.compile(plain, "out"));
+        INDArray p = Inference.output(plain, Map.of("x", Nd4j.createFromArray(new float[][]{{1, 1, 1}})), "out").get("out");
+        assertArrayEquals(new float[]{10, 13}, p.data().asFloat(), 0f);
     }
 }

@@ -73,6 +73,47 @@ class SegmentationTrainerTest {
     }
 
     @Test
+    void stepsRunAsAStaticPlanAndEqualTheSessionsBitForBit() {
+        // R50 + ViT + LLM block: standardised convs, GroupNorm, attention, exact GELU (a control dependency)
+        ModelConfig cfg = ModelConfig.testing(3, 32, true);
+        var planned = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, SGD, 2, 4, null);
+        var session = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, SGD, 2, 4, null);
+        session.useStaticPlan(false);
+        var rnd = new SplittableRandom(8);
+        for (int i = 0; i < 2; i++) {
+            Batch b = Batch.random(rnd, 2, 1, 32, 3);
+            double lossPlanned = planned.step(b.images, b.labels, 0.05, i).loss();
+            double lossSession = session.step(b.images, b.labels, 0.05, i).loss();
+            assertTrue(planned.lastStepPlanned(), "the plan ran");
+            assertFalse(session.lastStepPlanned());
+            assertEquals(lossSession, lossPlanned, 0.0, "loss at step " + i);
+            assertTrue(planned.intermediatesFreedLastStep() > 200, "freed during the planned step: "
+                    + planned.intermediatesFreedLastStep());
+            assertEquals(0, planned.unzeroedOutputsLastStep()[1], "unzeroed outputs left after the planned step");
+        }
+        assertTrue(planned.state().sameAs(session.state()), "parameters, momentum and buffers bit for bit");
+    }
+
+    @Test
+    void plannedStepsWithDropoutAndBatchNormAreReproducible() {
+        ModelConfig c = new ModelConfig(ModelConfig.Encoder.VIT, 32, 3, 2, new ModelConfig.Vit(8, 2, 2, 16, 8, 0.1, 0.1),
+                32, List.of(1, 1, 1), List.of(8, 8, 4, 4), 0, Optional.empty(), true, Optional.empty())
+                .withMvl(new ModelConfig.Mvl(true, 5, List.of(2), "lora", 2, 2.0, "after-embedding"));
+        var a = new SegmentationTrainer(c, SegmentationLoss.CE_DICE, SGD, 2, 6, null);
+        var b = new SegmentationTrainer(c, SegmentationLoss.CE_DICE, SGD, 2, 6, null);
+        var other = new SegmentationTrainer(c, SegmentationLoss.CE_DICE, SGD, 2, 6, null);
+        TrainState start = a.state();
+        Batch x = Batch.random(new SplittableRandom(2), 2, 3, 32, 2);
+        a.step(x.images, x.labels, 0.05, 17);
+        b.step(x.images, x.labels, 0.05, 17);
+        other.step(x.images, x.labels, 0.05, 18); // other dropout masks
+        assertTrue(a.lastStepPlanned() && b.lastStepPlanned() && other.lastStepPlanned());
+        assertTrue(a.state().sameAs(b.state()), "same seed, same step");
+        assertTrue(a.state().maxParamDifference(other.state()) > 0, "the masks follow the step's seed");
+        assertFalse(java.util.Arrays.equals(start.buffers(), a.state().buffers()), "BatchNorm running statistics moved");
+    }
+
+    @Test
     void frozenWeightsAreSharedAndNeverChange() {
         ModelConfig cfg = ModelConfig.testing(3, 32, true);
         var frozen = new HashMap<String, INDArray>();
