@@ -142,7 +142,6 @@ public final class SegmentationTrainer {
     public ParamLayout buffers() { return buffers; }
     /** The graph (for inspection and tests; train through {@link #step}). */
     public Graph graph() { return graph; }
-    /** Intermediate arrays freed during the last step, before it ended (0 before the first step). */
     /** Runs the following steps as a {@link StaticPlan} (when the graph allows) or in SameDiff's session (tests). */
     void useStaticPlan(boolean on) {
         usePlan = on;
@@ -153,6 +152,7 @@ public final class SegmentationTrainer {
         return lastStepPlanned;
     }
 
+    /** Intermediate arrays freed during the last step, before it ended (0 before the first step). */
     int intermediatesFreedLastStep() {
         if (lastStepPlanned) return plan.get().freedLastRun();
         return eager == null ? 0 : eager.closedLastStep();
