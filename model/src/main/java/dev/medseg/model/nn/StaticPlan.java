@@ -65,19 +65,22 @@ public final class StaticPlan {
     private final String[] placeholders;
     private final List<Step> steps;
     private final int[] requested;
+    /** Per slot: whether the slot's array is made by this plan (not a graph array, placeholder or pass-through). */
+    private final boolean[] made;
     /** Output shapes per step, worked out on the first pass with a given feed signature (at most 16 signatures). */
     private final Map<String, LongShapeDescriptor[][]> shapesByFeed = new HashMap<>();
     private final int graphSize;
     private int freedLastRun;
 
     private StaticPlan(SameDiff sd, String[] slotNames, String[] graphArrays, String[] placeholders, List<Step> steps,
-                       int[] requested) {
+                       int[] requested, boolean[] made) {
         this.sd = sd;
         this.slotNames = slotNames;
         this.graphArrays = graphArrays;
         this.placeholders = placeholders;
         this.steps = steps;
         this.requested = requested;
+        this.made = made;
         this.graphSize = graphSize(sd);
     }
 
@@ -199,6 +202,8 @@ public final class StaticPlan {
         for (int s = 0; s < n; s++) {
             if (root[s] == s && !keep[s] && lastRead[s] >= 0) frees.get(lastRead[s]).add(s);
         }
+        boolean[] made = new boolean[n];
+        for (int s = 0; s < n; s++) made[s] = root[s] == s && graphArrays.get(s) == null && placeholders.get(s) == null;
         List<Step> steps = new ArrayList<>();
         for (int k = 0; k < order.size(); k++) {
             SameDiffOp op = order.get(k);
@@ -219,7 +224,7 @@ public final class StaticPlan {
                     kind == Kind.PASS_THROUGH ? null : Nd4j.getExecutioner().buildContext(), fixed));
         }
         return new StaticPlan(sd, slot.keySet().toArray(String[]::new), graphArrays.toArray(String[]::new),
-                placeholders.toArray(String[]::new), steps, requested);
+                placeholders.toArray(String[]::new), steps, requested, made);
     }
 
     /** Ops whose output is computed from their input's shape, not its values. */
@@ -364,9 +369,9 @@ public final class StaticPlan {
             freedLastRun = freed;
             return result;
         } finally {
-            if (!done) { // release what this pass made and still holds
+            if (!done) { // release what this pass made and still holds (never a graph array behind a pass-through)
                 for (int s = 0; s < values.length; s++) {
-                    if (values[s] != null && graphArrays[s] == null && placeholders[s] == null) memory.release(values[s]);
+                    if (values[s] != null && made[s]) memory.release(values[s]);
                 }
             }
         }

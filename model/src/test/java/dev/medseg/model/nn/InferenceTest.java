@@ -130,4 +130,22 @@ class InferenceTest {
         INDArray p = Inference.output(plain, Map.of("x", Nd4j.createFromArray(new float[][]{{1, 1, 1}})), "out").get("out");
         assertArrayEquals(new float[]{10, 13}, p.data().asFloat(), 0f);
     }
+
+    @Test
+    void aFailingPassReleasesWhatItMadeButNeverAParameterBehindAPassThrough() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, -1);
+        SDVariable w = sd.var("w", Nd4j.createFromArray(new float[][]{{1, 2}, {3, 4}, {5, 6}}));
+        SDVariable h = x.mul(2);
+        sd.identity(w).mmul(sd.identity(h)).add("out", 1); // (3, 2) x (2, n)
+        assertNotNull(StaticPlan.compile(sd, "out"));
+        // x of 3 rows: the product's shapes do not fit, after the pass already made 2x and passed w through
+        assertThrows(RuntimeException.class,
+                () -> Inference.output(sd, Map.of("x", Nd4j.ones(DataType.FLOAT, 3, 1)), "out"));
+        assertFalse(w.getArr().wasClosed(), "the parameter survives the failed pass");
+        var mmgr = (Inference.FreeOnRelease) sd.getSessions().get(Thread.currentThread().getId()).getMmgr();
+        assertEquals(0, mmgr.unzeroedLive());
+        INDArray r = Inference.output(sd, Map.of("x", Nd4j.ones(DataType.FLOAT, 2, 1)), "out").get("out");
+        assertArrayEquals(new float[]{7, 15, 23}, r.data().asFloat(), 0f);
+    }
 }
