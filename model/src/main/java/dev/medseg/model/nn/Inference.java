@@ -21,8 +21,8 @@ import java.util.function.Supplier;
  * bin/medseg) reuses the memory for the next op's output.
  */
 public final class Inference {
-    /** Eval passes run as {@link StaticPlan}s where the graph allows; false: always SameDiff's session. */
-    static final boolean STATIC_PLANS = !"false".equals(System.getProperty("medseg.staticPlan"));
+    /** Passes run as {@link StaticPlan}s where the graph allows; false: always SameDiff's session. */
+    private static final boolean STATIC_PLANS = !"false".equals(System.getProperty("medseg.staticPlan"));
 
     /** Whether passes run as {@link StaticPlan}s where the graph allows ({@code -Dmedseg.staticPlan=false}: never). */
     public static boolean staticPlans() {

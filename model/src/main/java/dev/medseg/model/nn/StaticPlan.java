@@ -335,13 +335,11 @@ public final class StaticPlan {
             }
         }
         // Shapes depend only on the fed shapes here: no op's output shape depends on computed values.
-        if (shapesByFeed.size() >= 16 && !shapesByFeed.containsKey(signature.toString())) shapesByFeed.clear();
-        LongShapeDescriptor[][] shapes = shapesByFeed.computeIfAbsent(signature.toString(),
-                k -> new LongShapeDescriptor[steps.size()][]);
+        String feedShapes = signature.toString();
+        if (shapesByFeed.size() >= 16 && !shapesByFeed.containsKey(feedShapes)) shapesByFeed.clear();
+        LongShapeDescriptor[][] shapes = shapesByFeed.computeIfAbsent(feedShapes, k -> new LongShapeDescriptor[steps.size()][]);
         List<Listener> listeners = activeListeners(operation, use);
         At at = listeners.isEmpty() ? null : At.defaultAt(operation);
-        boolean[] kept = new boolean[values.length];
-        for (int s : requested) kept[s] = true;
         boolean done = false;
         int freed = 0;
         try {
@@ -388,7 +386,9 @@ public final class StaticPlan {
         } else {
             if (in.length > 0) oc.setInputArray(0, in[0]);
             if (in.length == 2) oc.setInputArray(1, in[1]);
-            if (shapes[k] == null || !step.fixedShapes) shapes[k] = outputShapes(((org.nd4j.linalg.api.ops.BaseOp) f).calculateOutputShape(oc), step);
+            if (shapes[k] == null || !step.fixedShapes) {
+                shapes[k] = outputShapes(((org.nd4j.linalg.api.ops.BaseOp) f).calculateOutputShape(oc), step);
+            }
         }
         INDArray[] out = new INDArray[step.outputs.length];
         for (int i = 0; i < out.length; i++) {
