@@ -50,8 +50,11 @@ import java.util.Map;
  * SameDiff's session. {@code -Dmedseg.staticPlan=false} turns plans off (A/B measurements).
  */
 public final class StaticPlan {
-    /** How a step runs. */
-    private enum Kind { CUSTOM, LEGACY, PASS_THROUGH }
+    /**
+     * How a step runs. VIEW: a reshape whose output is a view of its input when the input is contiguous in c order
+     * (always, for arrays ops make), else the op's copy; PASS_THROUGH: an identity, the input itself.
+     */
+    private enum Kind { CUSTOM, LEGACY, PASS_THROUGH, VIEW }
 
     /** {@code fixedShapes}: the output shapes depend only on the fed shapes, so the first pass's are reused. */
     private record Step(SameDiffOp op, Kind kind, int[] inputs, int[] outputs, DataType[] outputTypes,
@@ -67,14 +70,21 @@ public final class StaticPlan {
     private final int[] requested;
     /** Per slot: whether the slot's array is made by this plan (not a graph array, placeholder or pass-through). */
     private final boolean[] made;
+    /**
+     * Per root slot: the outputs of VIEW steps sharing its memory. Each is a view, or, where its input was not
+     * contiguous, a copy of its own, freed with the root (after the last reader of any of them).
+     */
+    private final int[][] views;
     /** Output shapes per step, worked out on the first pass with a given feed signature (at most 16 signatures). */
     private final Map<String, LongShapeDescriptor[][]> shapesByFeed = new HashMap<>();
     private final int graphSize;
     private int freedLastRun;
+    private int viewsLastRun;
 
     private StaticPlan(SameDiff sd, String[] slotNames, String[] graphArrays, String[] placeholders, List<Step> steps,
-                       int[] requested, boolean[] made) {
+                       int[] requested, boolean[] made, int[][] views) {
         this.sd = sd;
+        this.views = views;
         this.slotNames = slotNames;
         this.graphArrays = graphArrays;
         this.placeholders = placeholders;
@@ -181,13 +191,22 @@ public final class StaticPlan {
         int n = graphArrays.size();
         int[] requested = new int[outputs.length];
         for (int i = 0; i < outputs.length; i++) requested[i] = slot.get(outputs[i]);
-        // Pass-throughs share their input's array: a slot's memory belongs to the slot it came from (its root),
-        // which is freed after the last reader of it or of any pass-through of it.
-        int[] root = new int[n];
-        for (int s = 0; s < n; s++) root[s] = s;
-        for (int k = 0; k < order.size(); k++) {
-            if (kind(order.get(k)) == Kind.PASS_THROUGH) root[outs.get(k)[0]] = root[ins.get(k)[0]];
+        // Pass-throughs and views share their input's array: a slot's memory belongs to the slot it came from (its
+        // root), which is freed after the last reader of it or of any pass-through or view of it.
+        Kind[] kinds = new Kind[order.size()];
+        for (int k = 0; k < kinds.length; k++) kinds[k] = kind(order.get(k));
+        int[] root = roots(n, kinds, ins, outs);
+        // A view only of memory this plan makes and frees, and never one the caller gets: graph arrays, fed
+        // arrays and requested outputs are reshaped by a copy, as the session does.
+        boolean[] requestedRoot = new boolean[n];
+        for (int s : requested) requestedRoot[root[s]] = true;
+        for (int k = 0; k < kinds.length; k++) {
+            int r = root[outs.get(k)[0]];
+            if (kinds[k] == Kind.VIEW && (requestedRoot[r] || graphArrays.get(r) != null || placeholders.get(r) != null)) {
+                kinds[k] = Kind.CUSTOM;
+            }
         }
+        root = roots(n, kinds, ins, outs);
         int[] lastRead = new int[n];
         Arrays.fill(lastRead, -1);
         for (int k = 0; k < order.size(); k++) {
@@ -204,10 +223,17 @@ public final class StaticPlan {
         }
         boolean[] made = new boolean[n];
         for (int s = 0; s < n; s++) made[s] = root[s] == s && graphArrays.get(s) == null && placeholders.get(s) == null;
+        List<List<Integer>> viewsOf = new ArrayList<>();
+        for (int s = 0; s < n; s++) viewsOf.add(new ArrayList<>());
+        for (int k = 0; k < kinds.length; k++) {
+            if (kinds[k] == Kind.VIEW) viewsOf.get(root[outs.get(k)[0]]).add(outs.get(k)[0]);
+        }
+        int[][] views = new int[n][];
+        for (int s = 0; s < n; s++) views[s] = viewsOf.get(s).stream().mapToInt(Integer::intValue).toArray();
         List<Step> steps = new ArrayList<>();
         for (int k = 0; k < order.size(); k++) {
             SameDiffOp op = order.get(k);
-            Kind kind = kind(op);
+            Kind kind = kinds[k];
             List<String> out = op.getOutputsOfOp();
             DataType[] types = new DataType[out.size()];
             for (int i = 0; i < types.length; i++) types[i] = sd.getVariable(out.get(i)).dataType();
@@ -224,7 +250,17 @@ public final class StaticPlan {
                     kind == Kind.PASS_THROUGH ? null : Nd4j.getExecutioner().buildContext(), fixed));
         }
         return new StaticPlan(sd, slot.keySet().toArray(String[]::new), graphArrays.toArray(String[]::new),
-                placeholders.toArray(String[]::new), steps, requested, made);
+                placeholders.toArray(String[]::new), steps, requested, made, views);
+    }
+
+    /** Per slot, the slot whose memory it uses: its own, or for pass-throughs and views, their input's root. */
+    private static int[] roots(int n, Kind[] kinds, List<int[]> ins, List<int[]> outs) {
+        int[] root = new int[n];
+        for (int s = 0; s < n; s++) root[s] = s;
+        for (int k = 0; k < kinds.length; k++) {
+            if (kinds[k] == Kind.PASS_THROUGH || kinds[k] == Kind.VIEW) root[outs.get(k)[0]] = root[ins.get(k)[0]];
+        }
+        return root;
     }
 
     /** Ops whose output is computed from their input's shape, not its values. */
@@ -300,6 +336,10 @@ public final class StaticPlan {
     private static Kind kind(SameDiffOp op) {
         DifferentialFunction f = op.getOp();
         if (f instanceof Identity) return Kind.PASS_THROUGH;
+        // libnd4j's reshape copies its input into the output array (x.reshape(z's order, z's shape)); a c-order
+        // reshape of a contiguous c-order array is that array's memory read with other strides: a view. ~1,700
+        // of a TransUNet training step's ~7,300 ops are reshapes.
+        if (f instanceof org.nd4j.linalg.api.ops.impl.shape.Reshape && op.getOutputsOfOp().size() == 1) return Kind.VIEW;
         return f instanceof CustomOp ? Kind.CUSTOM : Kind.LEGACY;
     }
 
@@ -340,8 +380,9 @@ public final class StaticPlan {
         LongShapeDescriptor[][] shapes = shapesByFeed.computeIfAbsent(feedShapes, k -> new LongShapeDescriptor[steps.size()][]);
         List<Listener> listeners = activeListeners(operation, use);
         At at = listeners.isEmpty() ? null : At.defaultAt(operation);
+        boolean[] copied = new boolean[values.length]; // VIEW outputs that are copies this pass
         boolean done = false;
-        int freed = 0;
+        int freed = 0, viewCount = 0;
         try {
             for (int k = 0; k < steps.size(); k++) {
                 Step step = steps.get(k);
@@ -349,11 +390,21 @@ public final class StaticPlan {
                 for (int i = 0; i < in.length; i++) in[i] = values[step.inputs[i]];
                 if (step.kind == Kind.PASS_THROUGH) {
                     values[step.outputs[0]] = in[0];
+                } else if (step.kind == Kind.VIEW && (values[step.outputs[0]] = view(step, in, shapes, k, listeners, at)) != null) {
+                    viewCount++; // the view shares its input's memory, freed with it
                 } else {
                     INDArray[] out = exec(step, in, shapes, k, memory, listeners, at);
                     for (int i = 0; i < out.length; i++) values[step.outputs[i]] = out[i];
+                    if (step.kind == Kind.VIEW) copied[step.outputs[0]] = true;
                 }
                 for (int s : step.freeAfter) {
+                    for (int v : views[s]) {
+                        if (copied[v]) {
+                            memory.release(values[v]);
+                            freed++;
+                        }
+                        values[v] = null;
+                    }
                     if (values[s] != null) {
                         memory.release(values[s]);
                         freed++;
@@ -365,21 +416,51 @@ public final class StaticPlan {
             for (int s : requested) result.put(slotNames[s], values[s]);
             done = true;
             freedLastRun = freed;
+            viewsLastRun = viewCount;
             return result;
         } finally {
             if (!done) { // release what this pass made and still holds (never a graph array behind a pass-through)
                 for (int s = 0; s < values.length; s++) {
-                    if (values[s] != null && made[s]) memory.release(values[s]);
+                    if (values[s] != null && (made[s] || copied[s])) memory.release(values[s]);
                 }
             }
         }
+    }
+
+    /**
+     * A VIEW step's output as a view of its input, or null where it must be the op's copy (an input not contiguous
+     * in c order, an output that is not a plain c-order array of the input's type, an empty array).
+     */
+    private INDArray view(Step step, INDArray[] in, LongShapeDescriptor[][] shapes, int k, List<Listener> listeners, At at) {
+        INDArray x = in[0];
+        if (x.isEmpty() || x.ordering() != 'c' || x.elementWiseStride() != 1) return null;
+        DynamicCustomOp op = (DynamicCustomOp) step.op.getOp();
+        OpContext oc = step.context;
+        if (shapes[k] == null || !step.fixedShapes) {
+            oc.setArgs(in, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
+            shapes[k] = outputShapes(op.calculateOutputShape(oc), step);
+        }
+        LongShapeDescriptor d = shapes[k][0];
+        long[] shape = d.getShape();
+        if (d.getOrder() != 'c' || d.dataType() != x.dataType() || d.isEmpty() || x.length() != org.nd4j.linalg.api.shape.Shape.lengthOf(shape)
+                || !Arrays.equals(d.getStride(), Nd4j.getStrides(shape, 'c'))) {
+            return null;
+        }
+        INDArray v = Nd4j.create(x.data(), shape, d.getStride(), x.offset(), 'c');
+        if (!listeners.isEmpty()) {
+            oc.setArgs(in, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
+            oc.setOutputArray(0, v);
+            for (Listener l : listeners) l.preOpExecution(sd, at, step.op, oc);
+            for (Listener l : listeners) l.opExecution(sd, at, null, step.op, oc, new INDArray[]{v});
+        }
+        return v;
     }
 
     private INDArray[] exec(Step step, INDArray[] in, LongShapeDescriptor[][] shapes, int k,
                             Inference.FreeOnRelease memory, List<Listener> listeners, At at) {
         OpContext oc = step.context;
         DifferentialFunction f = step.op.getOp();
-        if (step.kind == Kind.CUSTOM) {
+        if (step.kind != Kind.LEGACY) {
             DynamicCustomOp op = (DynamicCustomOp) f;
             oc.setArgs(in, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
             if (shapes[k] == null || !step.fixedShapes) shapes[k] = outputShapes(op.calculateOutputShape(oc), step);
@@ -396,7 +477,7 @@ public final class StaticPlan {
             oc.setOutputArray(i, out[i]);
         }
         for (Listener l : listeners) l.preOpExecution(sd, at, step.op, oc);
-        if (step.kind == Kind.CUSTOM) Nd4j.exec((CustomOp) f, oc);
+        if (step.kind != Kind.LEGACY) Nd4j.exec((CustomOp) f, oc);
         else Nd4j.exec((Op) f, oc);
         for (Listener l : listeners) l.opExecution(sd, at, null, step.op, oc, out);
         return out;
@@ -427,6 +508,11 @@ public final class StaticPlan {
     /** Intermediate arrays the last completed pass freed after their last reader (for tests and diagnostics). */
     public int freedLastRun() {
         return freedLastRun;
+    }
+
+    /** Reshapes the last completed pass made as views of their input (for tests and diagnostics). */
+    public int viewsLastRun() {
+        return viewsLastRun;
     }
 
     /** Ops per pass (for tests and diagnostics). */

@@ -148,4 +148,37 @@ class InferenceTest {
         INDArray r = Inference.output(sd, Map.of("x", Nd4j.ones(DataType.FLOAT, 2, 1)), "out").get("out");
         assertArrayEquals(new float[]{7, 15, 23}, r.data().asFloat(), 0f);
     }
+
+    @Test
+    void reshapesOfIntermediatesAreViewsAndOfWhatTheGraphOrTheCallerOwnsCopies() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 64);
+        SDVariable w = sd.var("w", Nd4j.rand(DataType.FLOAT, 64, 256));
+        SDVariable h = x.mmul(w); // (n, 256), made by the plan: 128 KB at n = 128, on unzeroed memory
+        SDVariable parts = h.reshape(-1, 16, 16).mul(2); // a view of h, read once h's other reader ran too
+        SDVariable back = parts.reshape(-1, 256).add(h); // a view of the product, then h read after it
+        back.reshape(-1, 16, 16).add("out", 1); // a view of the sum
+        w.reshape(256, 64).mul("wOut", 3); // of a parameter: a copy
+        x.reshape(-1, 8, 8).mul("xOut", 1); // of the fed array: a copy
+        sd.reshape("asked", h.mul(-1), -1, 16, 16); // asked for: a copy
+        String[] outs = {"out", "wOut", "xOut", "asked"};
+        StaticPlan plan = StaticPlan.compile(sd, outs);
+        assertNotNull(plan);
+        INDArray in = Nd4j.rand(DataType.FLOAT, 128, 64);
+        Map<String, INDArray>[] expected = new Map[1];
+        Thread t = new Thread(() -> expected[0] = sd.output(Map.of("x", in), outs));
+        t.start();
+        assertDoesNotThrow(() -> t.join());
+        INDArray wBefore = w.getArr().dup();
+        for (int pass = 0; pass < 2; pass++) { // the first pass works out the shapes, the second reuses them
+            var mem = new Inference.FreeOnRelease();
+            Map<String, INDArray> got = plan.run(Map.of("x", in), mem);
+            for (String o : outs) assertBitForBit(expected[0].get(o), got.get(o));
+            assertEquals(3, plan.viewsLastRun(), "the three reshapes of intermediates are views");
+            assertEquals(w.getArr(), wBefore, "the parameter is unchanged");
+            // every intermediate freed (views with the memory they read): left are the outputs of 64 KB and more
+            assertEquals(3, mem.unzeroedLive(), "out, wOut and asked");
+            mem.close();
+        }
+    }
 }
