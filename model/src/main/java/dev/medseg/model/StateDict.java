@@ -54,13 +54,16 @@ public final class StateDict {
             TensorInfo info = src.require(name);
             long[] theirs = info.shape();
             boolean conv = ours.length == 4 && theirs.length == 4;
-            long[] expected = conv ? new long[]{ours[3], ours[2], ours[0], ours[1]} : ours;
+            boolean transposed = g.storedTransposed(name); // a frozen matrix kept as [in, out]
+            long[] expected = conv ? new long[]{ours[3], ours[2], ours[0], ours[1]}
+                    : transposed ? new long[]{ours[1], ours[0]} : ours;
             if (!Arrays.equals(expected, theirs)) {
                 throw new CheckpointFormatException(src.describe(), name, "has shape "
                         + Arrays.toString(theirs) + " but the model needs " + Arrays.toString(expected));
             }
             INDArray value = Nd4j.create(src.readFloat(name), theirs, 'c');
             if (conv) value = value.permute(2, 3, 1, 0).dup('c'); // OIHW -> HWIO
+            if (transposed) value = value.transpose().dup('c');
             INDArray target = g.sd().getArrForVarName(name);
             if (target.dataType() == DataType.HALF) LlmWeights.requireHalfRange(src.describe(), name, value);
             target.assign(value.castTo(target.dataType()));

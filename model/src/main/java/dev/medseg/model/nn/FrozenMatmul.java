@@ -9,7 +9,8 @@ import org.nd4j.linalg.api.ops.impl.transforms.dtype.Cast;
 import java.util.List;
 
 /**
- * y = x·Wᵀ with W a frozen constant [out, in], whose backward pass computes only dx = dy·W.
+ * y = x·W with W a frozen constant kept as [in, out] ({@link Graph#frozenMatrix}: the transpose of PyTorch's
+ * [out, in]), whose backward pass computes only dx = dy·Wᵀ.
  *
  * <p>Why: SameDiff differentiates a matmul with {@code matmul_bp}, which computes both input gradients; for a
  * frozen weight the weight gradient is a full GEMM (as many FLOPs as the forward product) whose result is thrown
@@ -26,7 +27,7 @@ public final class FrozenMatmul {
     private FrozenMatmul() {}
 
     /**
-     * x (M, in) · Wᵀ in {@code g}, W a constant (out, in), widened to x's type first if it is stored narrower; the
+     * x (M, in) · W in {@code g}, W a constant (in, out), widened to x's type first if it is stored narrower; the
      * widening waits for the previous widened product of {@code g}'s forward pass (see {@link #widened}).
      */
     public static SDVariable of(Graph g, SDVariable x, SDVariable w) {
@@ -38,7 +39,7 @@ public final class FrozenMatmul {
     private static SDVariable of(SameDiff sd, SDVariable x, SDVariable w, SDVariable after) {
         if (!w.isConstant()) throw new IllegalArgumentException(w.name() + " is not a frozen constant");
         GradientOverrides.register("matmul", Mmul.class, Op.class);
-        return GradientOverrides.name(sd, sd.mmul(x, widened(w, x, after), false, true, false), MARK);
+        return GradientOverrides.name(sd, sd.mmul(x, widened(w, x, after), false, false, false), MARK);
     }
 
     /**
@@ -75,7 +76,7 @@ public final class FrozenMatmul {
             SDVariable narrow = narrowSource(sameDiff, w);
             SDVariable wide = narrow == null ? w : widened(narrow, dy, null);
             // The weight's "gradient" is a node nothing requests, so it never runs.
-            return List.of(sameDiff.mmul(dy, wide), sameDiff.zerosLike(w));
+            return List.of(sameDiff.mmul(dy, wide, false, true, false), sameDiff.zerosLike(w));
         }
     }
 }

@@ -32,14 +32,17 @@ public final class Layers {
         return y;
     }
 
-    /** A frozen linear map without bias: y = x·Wᵀ with W a shared constant [out, in], kept in the graph's type. */
+    /**
+     * A frozen linear map without bias: y = x·Wᵀ with W a shared constant [out, in] as checkpoints hold it (kept
+     * transposed, {@link Graph#frozenMatrix}), in the graph's type.
+     */
     public static SDVariable frozenLinear(Graph g, String name, SDVariable x, int in, int out) {
         return frozenLinear(g, name, x, in, out, g.dtype());
     }
 
     /** As {@link #frozenLinear(Graph, String, SDVariable, int, int)}, with W kept as {@code storage}. */
     public static SDVariable frozenLinear(Graph g, String name, SDVariable x, int in, int out, DataType storage) {
-        return FrozenMatmul.of(g, x, g.frozen(name + ".weight", NORMAL_002, in, storage, out, in));
+        return FrozenMatmul.of(g, x, g.frozenMatrix(name + ".weight", NORMAL_002, in, storage, out, in));
     }
 
     /**

@@ -19,7 +19,7 @@ public final class LoraLinear {
     /** x: (M, in) → (M, out). */
     public static SDVariable apply(Graph g, String name, SDVariable x, int in, int out, int rank, double alpha) {
         if (rank <= 0 || alpha <= 0) throw new IllegalArgumentException("LoRA rank and alpha must be positive: " + rank + ", " + alpha);
-        SDVariable w = g.frozen(name + ".weight", UNIFORM_FAN_IN, in, out, in);
+        SDVariable w = g.frozenMatrix(name + ".weight", UNIFORM_FAN_IN, in, g.dtype(), out, in);
         SDVariable base = FrozenMatmul.of(g, x, w);
         SDVariable bias = g.param(name + ".bias", UNIFORM_FAN_IN, in, out, out);
         SDVariable a = g.param(name + ".lora_A", UNIFORM_FAN_IN, in, rank, rank, in);

@@ -61,6 +61,7 @@ class SegmentationTrainerTest {
                 if (name.equals("transformer.llama.norm.weight")) continue; // never loaded by the reference either
                 INDArray want = Nd4j.create(f.readFloat(key), f.require(key).shape(), 'c');
                 if (want.rank() == 4) want = want.permute(2, 3, 1, 0).dup('c'); // OIHW -> HWIO
+                if (trainer.graph().storedTransposed(name)) want = want.transpose().dup('c'); // frozen [in, out]
                 INDArray got = trainer.graph().sd().getArrForVarName(name);
                 assertNotNull(got, name);
                 double scale = Math.max(1e-3, want.amaxNumber().doubleValue());
