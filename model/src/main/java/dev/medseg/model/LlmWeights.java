@@ -93,8 +93,8 @@ public final class LlmWeights {
 
     /**
      * The block's weights by graph name: the two norm weights as {@code dtype} (the graph's), the seven matrices as
-     * {@code cfg.storage()}, each as the graph keeps it: [in, out], the transpose of the file's [out, in]
-     * ({@link dev.medseg.model.nn.Graph#frozenMatrix}). Half-precision storage of a half-precision checkpoint keeps its values exactly; other
+     * {@code cfg.storage()}, each as the graph keeps it: the file's [out, in], or its transpose [in, out] for the
+     * matrices {@link dev.medseg.model.nn.Graph#keptTransposed} names (all but the FFN's down projection w2). Half-precision storage of a half-precision checkpoint keeps its values exactly; other
      * combinations round, and the log says so. A weight that float16 cannot hold (beyond ±65504) is refused.
      */
     public static Map<String, INDArray> load(Path path, int layer, ModelConfig.Llm cfg, DataType dtype) {
@@ -107,7 +107,8 @@ public final class LlmWeights {
                 TensorInfo info = src.require(key);
                 INDArray w = OffHeap.floats(info.shape(), b -> src.readFloatInto(key, b));
                 boolean matrix = info.rank() == 2;
-                if (matrix) { // kept as [in, out], the transpose of the file's [out, in] (Graph.frozenMatrix)
+                if (matrix && dev.medseg.model.nn.Graph.keptTransposed(info.shape()[0], info.shape()[1])) {
+                    // kept as [in, out], the transpose of the file's [out, in] (Graph.frozenMatrix)
                     INDArray t = w.transpose().dup('c');
                     w.close();
                     w = t;

@@ -22,8 +22,10 @@ class LlmRandomTest {
         assertEquals(0, r.exit(), r.err());
         var w = LlmWeights.load(block, 31, new ModelConfig.Llm(16, 4, 2, 24, 1e-6, true, false), DataType.FLOAT);
         assertEquals(9, w.size());
-        // [out, in] = [8, 16] in the file, kept transposed as the graph multiplies by it
-        assertArrayEquals(new long[]{16, 8}, w.get(LlmWeights.GRAPH_PREFIX + "attention.wk.weight").shape());
+        // kept as in the file, [out, in]: a map that shrinks (16 -> 8) is not transposed (Graph.keptTransposed)
+        assertArrayEquals(new long[]{8, 16}, w.get(LlmWeights.GRAPH_PREFIX + "attention.wk.weight").shape());
+        // one that grows (16 -> 24) is, as [in, out]
+        assertArrayEquals(new long[]{16, 24}, w.get(LlmWeights.GRAPH_PREFIX + "feed_forward.w1.weight").shape());
         Path extracted = dir.resolve("extracted.safetensors");
         var x = MedsegCliTest.run("llm", "extract", "--checkpoint", block.toString(), "--layer", "31", "--output", extracted.toString());
         assertEquals(0, x.exit(), x.err());

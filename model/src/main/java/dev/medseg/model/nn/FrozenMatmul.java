@@ -9,8 +9,8 @@ import org.nd4j.linalg.api.ops.impl.transforms.dtype.Cast;
 import java.util.List;
 
 /**
- * y = x·W with W a frozen constant kept as [in, out] ({@link Graph#frozenMatrix}: the transpose of PyTorch's
- * [out, in]), whose backward pass computes only dx = dy·Wᵀ.
+ * y = x·Wᵀ with W a frozen constant [out, in] (PyTorch's layout), kept as the graph keeps it
+ * ({@link Graph#frozenMatrix}: as [in, out] when out ≥ in), whose backward pass computes only dx = dy·W.
  *
  * <p>Why: SameDiff differentiates a matmul with {@code matmul_bp}, which computes both input gradients; for a
  * frozen weight the weight gradient is a full GEMM (as many FLOPs as the forward product) whose result is thrown
@@ -27,19 +27,21 @@ public final class FrozenMatmul {
     private FrozenMatmul() {}
 
     /**
-     * x (M, in) · W in {@code g}, W a constant (in, out), widened to x's type first if it is stored narrower; the
+     * x (M, in) times the linear map of W in {@code g}, W a constant from {@link Graph#frozenMatrix} ([in, out] or
+     * [out, in] as {@link Graph#storedTransposed} says), widened to x's type first if it is stored narrower; the
      * widening waits for the previous widened product of {@code g}'s forward pass (see {@link #widened}).
      */
     public static SDVariable of(Graph g, SDVariable x, SDVariable w) {
-        SDVariable y = of(g.sd(), x, w, g.lastWidenedProduct());
+        SDVariable y = of(g.sd(), x, w, g.lastWidenedProduct(), g.storedTransposed(w.name()));
         if (w.dataType() != x.dataType()) g.lastWidenedProduct(y);
         return y;
     }
 
-    private static SDVariable of(SameDiff sd, SDVariable x, SDVariable w, SDVariable after) {
+    private static SDVariable of(SameDiff sd, SDVariable x, SDVariable w, SDVariable after, boolean inOut) {
         if (!w.isConstant()) throw new IllegalArgumentException(w.name() + " is not a frozen constant");
         GradientOverrides.register("matmul", Mmul.class, Op.class);
-        return GradientOverrides.name(sd, sd.mmul(x, widened(w, x, after), false, false, false), MARK);
+        // The mark carries the layout for the gradient: 1 for [in, out] (x·W, dx = dy·Wᵀ), 0 for [out, in].
+        return GradientOverrides.name(sd, sd.mmul(x, widened(w, x, after), false, !inOut, false), MARK, inOut ? 1 : 0);
     }
 
     /**
@@ -70,13 +72,15 @@ public final class FrozenMatmul {
 
         @Override
         public List<SDVariable> doDiff(List<SDVariable> grads) {
-            if (GradientOverrides.parse(outputVariable().name(), MARK) == null) return super.doDiff(grads);
+            int[] mark = GradientOverrides.parse(outputVariable().name(), MARK);
+            if (mark == null) return super.doDiff(grads);
+            boolean inOut = mark.length > 0 && mark[0] == 1;
             SDVariable dy = grads.get(0);
             SDVariable w = rarg();
             SDVariable narrow = narrowSource(sameDiff, w);
             SDVariable wide = narrow == null ? w : widened(narrow, dy, null);
             // The weight's "gradient" is a node nothing requests, so it never runs.
-            return List.of(sameDiff.mmul(dy, wide, false, true, false), sameDiff.zerosLike(w));
+            return List.of(sameDiff.mmul(dy, wide, false, inOut, false), sameDiff.zerosLike(w));
         }
     }
 }

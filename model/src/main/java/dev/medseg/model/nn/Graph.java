@@ -115,15 +115,17 @@ public final class Graph {
     }
 
     /**
-     * A frozen weight matrix of a linear map from {@code in} to {@code out} features ({@link FrozenMatmul}), kept
-     * transposed, as [in, out]: checkpoints and PyTorch hold it as [out, in], but x·W with W stored [in, out] runs
-     * faster than x·Wᵀ in libnd4j's oneDNN product (LLaMA-7B's 4096→11008 product at 512 token rows: 212 against
-     * 273 ms on 2 cores). A frozen source supplies it as kept ([in, out]; {@code LlmWeights.load} transposes on
-     * load); drawn weights are drawn as [out, in], as before, then transposed. {@link #storedTransposed} tells
-     * checkpoint readers ({@code StateDict}).
+     * A frozen weight matrix of a linear map from {@code in} to {@code out} features ({@link FrozenMatmul}), [out, in]
+     * as checkpoints and PyTorch hold it, kept transposed as [in, out] where {@link #keptTransposed} says: libnd4j's
+     * oneDNN product runs x·W faster than x·Wᵀ for maps that do not shrink (LLaMA-7B's 4096→11008 product at 512
+     * token rows: 212 against 273 ms on 2 cores; 4096→4096: 82 against 102 ms), while for 11008→4096 the two are
+     * level and the backward product dy·W of the [out, in] layout is the fast one. A frozen source supplies the
+     * matrix as kept ({@code LlmWeights.load} transposes on load); drawn weights are drawn as [out, in], as before,
+     * then transposed. {@link #storedTransposed} tells checkpoint readers ({@code StateDict}).
      */
     public SDVariable frozenMatrix(String name, Init init, long fanIn, DataType storage, long out, long in) {
-        if (frozenSource == null || frozenSource.apply(name) == null) {
+        boolean t = keptTransposed(out, in);
+        if (t && (frozenSource == null || frozenSource.apply(name) == null)) {
             if (trainable.containsKey(name) || frozen.containsKey(name)) throw new IllegalStateException("duplicate parameter " + name);
             INDArray drawn = initial(name, init, fanIn, out, new long[]{out, in});
             INDArray kept = drawn.transpose().dup('c');
@@ -132,9 +134,14 @@ public final class Graph {
             transposed.add(name);
             return sd.constant(name, OffHeap.as(kept, storage));
         }
-        SDVariable w = frozen(name, init, fanIn, storage, in, out);
-        transposed.add(name);
+        SDVariable w = t ? frozen(name, init, fanIn, storage, in, out) : frozen(name, init, fanIn, storage, out, in);
+        if (t) transposed.add(name);
         return w;
+    }
+
+    /** Whether a frozen [out, in] matrix is kept as its transpose: when the map does not shrink (out ≥ in). */
+    public static boolean keptTransposed(long out, long in) {
+        return out >= in;
     }
 
     /** Whether frozen weight {@code name} is kept as the transpose of its checkpoint layout ({@link #frozenMatrix}). */

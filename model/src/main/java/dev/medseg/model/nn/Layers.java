@@ -34,7 +34,7 @@ public final class Layers {
 
     /**
      * A frozen linear map without bias: y = x·Wᵀ with W a shared constant [out, in] as checkpoints hold it (kept
-     * transposed, {@link Graph#frozenMatrix}), in the graph's type.
+     * transposed where that is faster, {@link Graph#frozenMatrix}), in the graph's type.
      */
     public static SDVariable frozenLinear(Graph g, String name, SDVariable x, int in, int out) {
         return frozenLinear(g, name, x, in, out, g.dtype());

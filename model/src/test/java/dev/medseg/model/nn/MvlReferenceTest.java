@@ -103,7 +103,7 @@ class MvlReferenceTest {
         Map<String, INDArray> frozen = new HashMap<>();
         String p = "llama.layers.0.";
         w.forEach((k, m) -> frozen.put(p + (k.startsWith("w") && k.length() == 2 && k.charAt(1) >= '1' && k.charAt(1) <= '3'
-                ? "feed_forward." : "attention.") + k + ".weight", nd(m).transpose().dup())); // kept as [in, out]
+                ? "feed_forward." : "attention.") + k + ".weight", kept(m)));
         frozen.put(p + "attention_norm.weight", Nd4j.createFromArray(attnNorm));
         frozen.put(p + "ffn_norm.weight", Nd4j.createFromArray(ffnNorm));
 
@@ -131,8 +131,7 @@ class MvlReferenceTest {
         var r = new SplittableRandom(7);
         double[][] w = random(r, out, in, 1), a = random(r, rank, in, 1), bm = random(r, out, rank, 1), x = random(r, 4, in, 1);
         double[] bias = random(r, 1, out, 1)[0];
-        Graph g = new Graph(Graph.Mode.EVAL, 0, 1, DataType.DOUBLE,
-                name -> name.equals("m.weight") ? nd(w).transpose().dup() : null); // kept as [in, out]
+        Graph g = new Graph(Graph.Mode.EVAL, 0, 1, DataType.DOUBLE, name -> name.equals("m.weight") ? kept(w) : null);
         SDVariable y = LoraLinear.apply(g, "m", g.sd().constant(nd(x)), in, out, rank, alpha);
         assertEquals(Map.of("m.weight", new long[]{out, in}).keySet(), g.frozen().keySet());
         assertEquals(java.util.Set.of("m.bias", "m.lora_A", "m.lora_B"), g.trainable().keySet());
@@ -155,5 +154,10 @@ class MvlReferenceTest {
                 assertEquals(base + bias[o] + alpha / rank * low, got.getDouble(i, o), 1e-12, "row " + i + " out " + o);
                 assertEquals(base + bias0.getDouble(o), init.getDouble(i, o), 1e-12, "initial row " + i + " out " + o);
             }
+    }
+
+    /** An [out, in] matrix as a frozen source hands it to the graph: transposed where the graph keeps it so. */
+    private static INDArray kept(double[][] m) {
+        return Graph.keptTransposed(m.length, m[0].length) ? nd(m).transpose().dup() : nd(m);
     }
 }
