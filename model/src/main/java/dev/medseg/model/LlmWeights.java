@@ -94,8 +94,9 @@ public final class LlmWeights {
     /**
      * The block's weights by graph name: the two norm weights as {@code dtype} (the graph's), the seven matrices as
      * {@code cfg.storage()}, each as the graph keeps it: the file's [out, in], or its transpose [in, out] for the
-     * matrices {@link dev.medseg.model.nn.Graph#keptTransposed} names (all but the FFN's down projection w2). Half-precision storage of a half-precision checkpoint keeps its values exactly; other
-     * combinations round, and the log says so. A weight that float16 cannot hold (beyond ±65504) is refused.
+     * matrices {@link dev.medseg.model.nn.Graph#keptTransposed} names (all but the FFN's down projection w2).
+     * Half-precision storage of a half-precision checkpoint keeps its values exactly; other combinations round, and
+     * the log says so. A weight that float16 cannot hold (beyond ±65504) is refused.
      */
     public static Map<String, INDArray> load(Path path, int layer, ModelConfig.Llm cfg, DataType dtype) {
         try (TensorSource src = TensorSources.open(path)) {
