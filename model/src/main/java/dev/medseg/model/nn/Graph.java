@@ -100,11 +100,16 @@ public final class Graph {
      * type; drawn weights are drawn in the graph's type and then rounded to it).
      */
     public SDVariable frozen(String name, Init init, long fanIn, DataType storage, long... shape) {
+        return frozen(name, storage, shape, () -> initial(name, init, fanIn, shape[0], shape));
+    }
+
+    /** A frozen weight of {@code shape} from the frozen source, else {@code drawn} (in the graph's type). */
+    private SDVariable frozen(String name, DataType storage, long[] shape, java.util.function.Supplier<INDArray> drawn) {
         if (trainable.containsKey(name) || frozen.containsKey(name)) throw new IllegalStateException("duplicate parameter " + name);
         frozen.put(name, shape.clone());
         INDArray arr = frozenSource == null ? null : frozenSource.apply(name);
         if (arr == null) {
-            arr = OffHeap.as(initial(name, init, fanIn, shape[0], shape), storage);
+            arr = OffHeap.as(drawn.get(), storage);
         } else if (!Arrays.equals(arr.shape(), shape)) {
             throw new IllegalArgumentException("frozen weight " + name + " has shape " + Arrays.toString(arr.shape())
                     + " but the model config needs " + Arrays.toString(shape));
@@ -124,18 +129,14 @@ public final class Graph {
      * then transposed. {@link #storedTransposed} tells checkpoint readers ({@code StateDict}).
      */
     public SDVariable frozenMatrix(String name, Init init, long fanIn, DataType storage, long out, long in) {
-        boolean t = keptTransposed(out, in);
-        if (t && (frozenSource == null || frozenSource.apply(name) == null)) {
-            if (trainable.containsKey(name) || frozen.containsKey(name)) throw new IllegalStateException("duplicate parameter " + name);
+        if (!keptTransposed(out, in)) return frozen(name, init, fanIn, storage, out, in);
+        SDVariable w = frozen(name, storage, new long[]{in, out}, () -> {
             INDArray drawn = initial(name, init, fanIn, out, new long[]{out, in});
             INDArray kept = drawn.transpose().dup('c');
             drawn.close();
-            frozen.put(name, new long[]{in, out});
-            transposed.add(name);
-            return sd.constant(name, OffHeap.as(kept, storage));
-        }
-        SDVariable w = t ? frozen(name, init, fanIn, storage, in, out) : frozen(name, init, fanIn, storage, out, in);
-        if (t) transposed.add(name);
+            return kept;
+        });
+        transposed.add(name);
         return w;
     }
 

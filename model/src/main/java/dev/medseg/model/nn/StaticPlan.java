@@ -436,19 +436,18 @@ public final class StaticPlan {
         if (x.isEmpty() || x.ordering() != 'c' || x.elementWiseStride() != 1) return null;
         DynamicCustomOp op = (DynamicCustomOp) step.op.getOp();
         OpContext oc = step.context;
-        if (shapes[k] == null || !step.fixedShapes) {
-            oc.setArgs(in, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
-            shapes[k] = outputShapes(op.calculateOutputShape(oc), step);
-        }
+        boolean newShapes = shapes[k] == null || !step.fixedShapes;
+        if (newShapes || !listeners.isEmpty()) oc.setArgs(in, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
+        if (newShapes) shapes[k] = outputShapes(op.calculateOutputShape(oc), step);
         LongShapeDescriptor d = shapes[k][0];
         long[] shape = d.getShape();
-        if (d.getOrder() != 'c' || d.dataType() != x.dataType() || d.isEmpty() || x.length() != org.nd4j.linalg.api.shape.Shape.lengthOf(shape)
+        if (d.getOrder() != 'c' || d.dataType() != x.dataType() || d.isEmpty()
+                || x.length() != org.nd4j.linalg.api.shape.Shape.lengthOf(shape)
                 || !Arrays.equals(d.getStride(), Nd4j.getStrides(shape, 'c'))) {
             return null;
         }
         INDArray v = Nd4j.create(x.data(), shape, d.getStride(), x.offset(), 'c');
         if (!listeners.isEmpty()) {
-            oc.setArgs(in, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
             oc.setOutputArray(0, v);
             for (Listener l : listeners) l.preOpExecution(sd, at, step.op, oc);
             for (Listener l : listeners) l.opExecution(sd, at, null, step.op, oc, new INDArray[]{v});
