@@ -3,6 +3,7 @@ package dev.medseg.job.bench;
 import dev.medseg.model.ModelConfig;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.backend.BackendInfo;
+import dev.medseg.model.nn.CpuReplicas;
 import dev.medseg.model.nn.Graph;
 import dev.medseg.model.nn.Inference;
 import dev.medseg.model.train.LiveProfile;
@@ -74,7 +75,7 @@ public final class ModelBenchmark {
             graph = sd;
             int n = cfg.imageSize();
             INDArray x = Nd4j.create(randomImages(s.batch(), cfg), new long[]{s.batch(), cfg.inChannels(), n, n}, 'c');
-            step = i -> Inference.output(sd, Map.of(TransUNet.INPUT, x), TransUNet.LOGITS);
+            step = i -> Inference.outputBySample(sd, Map.of(TransUNet.INPUT, x), TransUNet.LOGITS);
         }
         double setup = seconds(t0);
         log.accept(String.format("bench %s: built in %.1f s (%d trainable, %d frozen parameters); %d warm-up + %d timed steps",
@@ -107,6 +108,8 @@ public final class ModelBenchmark {
         c.put("setup_seconds", BenchLine.round(setup));
         c.put("threads", Map.of("omp", backend.ompThreads(), "blas", backend.blasThreads(),
                 "cpus", Runtime.getRuntime().availableProcessors()));
+        // eval batches run as this many slices side by side (dev.medseg.model.nn.CpuReplicas); training steps as one
+        c.put("cpu_replicas", s.mode() == BenchSettings.Mode.TRAIN_STEP ? 1 : CpuReplicas.forBatch(s.batch()));
         c.put("backend", backend.nativeBuild());
         c.put("native_env", NativeEnv.describe(System.getenv()));
         c.put("load_before", before.asList());

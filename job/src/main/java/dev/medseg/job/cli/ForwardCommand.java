@@ -103,7 +103,7 @@ final class ForwardCommand implements Callable<Integer> {
         for (long i = 0; i < n; i += batch) {
             INDArray chunk = x.get(NDArrayIndex.interval(i, Math.min(n, i + batch)), NDArrayIndex.all(),
                     NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
-            INDArray y = Inference.output(g.sd(), Map.of(TransUNet.INPUT, chunk), TransUNet.LOGITS).get(TransUNet.LOGITS);
+            INDArray y = Inference.outputBySample(g.sd(), Map.of(TransUNet.INPUT, chunk), TransUNet.LOGITS).get(TransUNet.LOGITS);
             logits = logits == null ? y.dup() : Nd4j.concat(0, logits, y);
         }
         NpyFormat.write(output, logits.data().asFloat(), logits.shape());

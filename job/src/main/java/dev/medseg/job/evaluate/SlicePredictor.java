@@ -44,7 +44,7 @@ public final class SlicePredictor {
             for (int i = 0; i < n; i++) {
                 System.arraycopy(images.get(from + i), 0, x, i * channels * plane, channels * plane);
             }
-            Map<String, INDArray> result = Inference.output(g.sd(),
+            Map<String, INDArray> result = Inference.outputBySample(g.sd(),
                     Map.of(TransUNet.INPUT, Nd4j.create(x, new long[]{n, channels, size, size}, 'c')), TransUNet.LOGITS);
             INDArray logits = result.get(TransUNet.LOGITS);
             float[] v = logits.dup('c').reshape(logits.length()).toFloatVector();

@@ -91,8 +91,8 @@ public final class Validation {
         int n = part.size(), ch = m.inChannels(), s = m.imageSize(), plane = s * s;
         float[] x = new float[n * ch * plane];
         for (int i = 0; i < n; i++) System.arraycopy(part.get(i).image(), 0, x, i * ch * plane, ch * plane);
-        Map<String, INDArray> out = Inference.output(g.sd(), Map.of(TransUNet.INPUT, Nd4j.create(x, new long[]{n, ch, s, s}, 'c')),
-                TransUNet.LOGITS);
+        Map<String, INDArray> out = Inference.outputBySample(g.sd(),
+                Map.of(TransUNet.INPUT, Nd4j.create(x, new long[]{n, ch, s, s}, 'c')), TransUNet.LOGITS);
         INDArray logits = out.get(TransUNet.LOGITS);
         int k = m.numClasses();
         float[] v = logits.dup('c').reshape(logits.length()).toFloatVector();

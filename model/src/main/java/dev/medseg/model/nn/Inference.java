@@ -7,8 +7,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 /**
@@ -43,6 +48,85 @@ public final class Inference {
         } finally {
             memory.freeUnzeroed(); // also after a failed pass
         }
+    }
+
+    /**
+     * As {@link #output}, for a graph that treats the samples along the leading dimension of every fed array
+     * independently and gives sample-major outputs (a leading dimension of a fixed number of rows per sample): the
+     * segmentation models' eval graphs. A batch of two or more samples then runs as {@link CpuReplicas} passes over
+     * consecutive slices of it side by side, when the graph runs as a {@link StaticPlan}; otherwise as one pass.
+     */
+    public static Map<String, INDArray> outputBySample(SameDiff sd, Map<String, INDArray> feed, String... outputs) {
+        long samples = samples(feed);
+        int replicas = samples > 1 && STATIC_PLANS && !CpuReplicas.onReplicaThread() ? CpuReplicas.forBatch(samples) : 1;
+        if (replicas > 1 && freeReleasedArrays(sd).plan(sd, outputs) != null) {
+            return outputByReplicas(sd, feed, samples, replicas, outputs);
+        }
+        return output(sd, feed, outputs);
+    }
+
+    /**
+     * The samples of the feed when every fed array has them as its leading dimension (an eval batch), else 0
+     * (the feed cannot be split by sample).
+     */
+    private static long samples(Map<String, INDArray> feed) {
+        long n = -1;
+        for (INDArray x : feed.values()) {
+            if (x == null || x.rank() == 0) return 0;
+            long b = x.size(0);
+            if (n >= 0 && b != n) return 0;
+            n = b;
+        }
+        return Math.max(n, 0);
+    }
+
+    /**
+     * An eval pass as {@code replicas} passes over consecutive slices of the batch, side by side
+     * ({@link CpuReplicas}), each output put back together along its leading dimension. An eval graph treats
+     * samples independently (BatchNorm reads running statistics, no dropout), so only the kernels' summation order
+     * could differ from one pass over the whole batch ({@code InferenceTest} finds the logits bit for bit equal).
+     */
+    private static Map<String, INDArray> outputByReplicas(SameDiff sd, Map<String, INDArray> feed, long samples,
+                                                          int replicas, String... outputs) {
+        long[] start = new long[replicas + 1];
+        for (int r = 0; r <= replicas; r++) start[r] = samples * r / replicas;
+        List<Callable<Map<String, INDArray>>> tasks = new ArrayList<>();
+        for (int r = 0; r < replicas; r++) {
+            long from = start[r], to = start[r + 1];
+            tasks.add(() -> {
+                Map<String, INDArray> part = new LinkedHashMap<>();
+                for (var e : feed.entrySet()) part.put(e.getKey(), e.getValue().get(NDArrayIndex.interval(from, to)).dup('c'));
+                Map<String, INDArray> result = null;
+                try {
+                    return result = output(sd, part, outputs);
+                } finally {
+                    for (INDArray x : part.values()) {
+                        boolean handedOut = false; // an output that is a fed array itself stays open
+                        if (result != null) for (INDArray y : result.values()) handedOut |= y == x;
+                        if (!handedOut) x.close();
+                    }
+                }
+            });
+        }
+        List<Map<String, INDArray>> parts = CpuReplicas.run(tasks);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String name : outputs) {
+            INDArray[] pieces = new INDArray[replicas];
+            long rowsPerSample = -1;
+            for (int r = 0; r < replicas; r++) {
+                pieces[r] = parts.get(r).get(name);
+                long n = start[r + 1] - start[r];
+                long rows = pieces[r] == null || pieces[r].rank() == 0 ? -1 : pieces[r].size(0);
+                if (rows < 0 || rows % n != 0 || rowsPerSample >= 0 && rows / n != rowsPerSample) {
+                    throw new IllegalStateException("output '" + name + "' is not sample-major (" + rows + " rows for "
+                            + n + " samples): it cannot be computed slice by slice; run with -Dmedseg.cpuReplicas=1");
+                }
+                rowsPerSample = rows / n;
+            }
+            out.put(name, Nd4j.concat(0, pieces));
+            for (INDArray p : pieces) p.close();
+        }
+        return out;
     }
 
     /** Makes this thread's inference session of {@code sd} free the arrays it releases (idempotent). */

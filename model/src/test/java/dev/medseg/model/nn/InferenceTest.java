@@ -99,6 +99,70 @@ class InferenceTest {
     }
 
     @Test
+    void samplesOfABatchRunSideBySideAndGiveTheWholeBatchsLogitsBitForBit() {
+        ModelConfig cfg = ModelConfig.testing(3, 32, true);
+        Graph g = new Graph(Graph.Mode.EVAL, 0, 13, DataType.FLOAT, null);
+        TransUNet.build(g, cfg);
+        SameDiff sd = g.sd();
+        INDArray three = Nd4j.rand(DataType.FLOAT, 3, cfg.inChannels(), 32, 32);
+        INDArray one = Nd4j.rand(DataType.FLOAT, 1, cfg.inChannels(), 32, 32);
+        INDArray[] expected = librarySession(sd, three, one);
+        int maxThreads = Nd4j.getEnvironment().maxThreads();
+        CpuReplicas.setCount(2);
+        try {
+            long sections = CpuReplicas.sectionsRun();
+            // samples 0 | 1-2 on two threads, put back together in order
+            assertBitForBit(expected[0], Inference.outputBySample(sd, Map.of(TransUNet.INPUT, three), TransUNet.LOGITS)
+                    .get(TransUNet.LOGITS));
+            assertEquals(sections + 1, CpuReplicas.sectionsRun(), "the batch ran as replicas");
+            assertEquals(maxThreads, Nd4j.getEnvironment().maxThreads(), "the thread limit is back");
+            // one sample: nothing to split
+            assertBitForBit(expected[1], Inference.outputBySample(sd, Map.of(TransUNet.INPUT, one), TransUNet.LOGITS)
+                    .get(TransUNet.LOGITS));
+            assertEquals(sections + 1, CpuReplicas.sectionsRun());
+            assertFalse(CpuReplicas.onReplicaThread());
+        } finally {
+            CpuReplicas.setCount(null);
+        }
+    }
+
+    @Test
+    void aReplicaFailureReachesTheCallerAndAnOutputThatIsNotPerSampleIsRefused() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3);
+        SDVariable w = sd.var("w", Nd4j.createFromArray(new float[][]{{1, 2}, {3, 4}, {5, 6}}));
+        x.mmul(w).add("rows", 1);
+        x.sum("total"); // a scalar over the whole batch: not sample-major
+        int maxThreads = Nd4j.getEnvironment().maxThreads();
+        CpuReplicas.setCount(2);
+        try {
+            INDArray rows = Inference.outputBySample(sd, Map.of("x", Nd4j.createFromArray(new float[][]{{1, 1, 1},
+                    {1, 0, 0}, {0, 0, 2}})), "rows").get("rows");
+            assertArrayEquals(new float[]{10, 13, 2, 3, 11, 13}, rows.data().asFloat(), 0f);
+            var e = assertThrows(IllegalStateException.class, () -> Inference.outputBySample(sd,
+                    Map.of("x", Nd4j.ones(DataType.FLOAT, 4, 3)), "total"));
+            assertTrue(e.getMessage().contains("'total' is not sample-major"), e.getMessage());
+            // (n, 4) against the (3, 2) weights: every replica fails, the caller gets libnd4j's error
+            assertThrows(RuntimeException.class, () -> Inference.outputBySample(sd,
+                    Map.of("x", Nd4j.ones(DataType.FLOAT, 4, 4)), "rows"));
+            assertEquals(maxThreads, Nd4j.getEnvironment().maxThreads(), "the thread limit is back after a failure");
+            assertFalse(w.getArr().wasClosed());
+        } finally {
+            CpuReplicas.setCount(null);
+        }
+    }
+
+    @Test
+    void theReplicaSettingIsAutoOrACount() {
+        assertEquals(0, CpuReplicas.parse(null));
+        assertEquals(0, CpuReplicas.parse("auto"));
+        assertEquals(3, CpuReplicas.parse(" 3 "));
+        var e = assertThrows(IllegalArgumentException.class, () -> CpuReplicas.parse("0"));
+        assertTrue(e.getMessage().contains("medseg.cpuReplicas"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CpuReplicas.parse("two"));
+    }
+
+    @Test
     void aMissingPlaceholderIsNamedAndThePassLeavesNothingAllocated() {
         ModelConfig cfg = ModelConfig.testing(2, 32, false);
         Graph g = new Graph(Graph.Mode.EVAL, 0, 3, DataType.FLOAT, null);
