@@ -57,8 +57,10 @@ public final class ModelBenchmark {
         SameDiff graph;
         SegmentationTrainer trainer = null;
         if (s.mode() == BenchSettings.Mode.TRAIN_STEP) {
+            // Profiles time ops on one thread: those runs take the step as one pass.
+            int replicas = opProfileTop > 0 || liveProfileTop > 0 ? 1 : CpuReplicas.forTraining(s.batch());
             trainer = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, new Optimizer.Sgd(0.9, 1e-4), s.batch(),
-                    SEED, null);
+                    SEED, null, replicas);
             trainable = count(trainer.graph().trainable());
             frozen = count(trainer.graph().frozen());
             float[] images = randomImages(s.batch(), cfg);
@@ -75,7 +77,8 @@ public final class ModelBenchmark {
             graph = sd;
             int n = cfg.imageSize();
             INDArray x = Nd4j.create(randomImages(s.batch(), cfg), new long[]{s.batch(), cfg.inChannels(), n, n}, 'c');
-            step = i -> Inference.outputBySample(sd, Map.of(TransUNet.INPUT, x), TransUNet.LOGITS);
+            step = opProfileTop > 0 ? i -> Inference.output(sd, Map.of(TransUNet.INPUT, x), TransUNet.LOGITS)
+                    : i -> Inference.outputBySample(sd, Map.of(TransUNet.INPUT, x), TransUNet.LOGITS);
         }
         double setup = seconds(t0);
         log.accept(String.format("bench %s: built in %.1f s (%d trainable, %d frozen parameters); %d warm-up + %d timed steps",
@@ -108,8 +111,8 @@ public final class ModelBenchmark {
         c.put("setup_seconds", BenchLine.round(setup));
         c.put("threads", Map.of("omp", backend.ompThreads(), "blas", backend.blasThreads(),
                 "cpus", Runtime.getRuntime().availableProcessors()));
-        // eval batches run as this many slices side by side (dev.medseg.model.nn.CpuReplicas); training steps as one
-        c.put("cpu_replicas", s.mode() == BenchSettings.Mode.TRAIN_STEP ? 1 : CpuReplicas.forBatch(s.batch()));
+        // a batch runs as this many slices side by side (dev.medseg.model.nn.CpuReplicas)
+        c.put("cpu_replicas", trainer != null ? trainer.replicas() : opProfileTop > 0 ? 1 : CpuReplicas.forBatch(s.batch()));
         c.put("backend", backend.nativeBuild());
         c.put("native_env", NativeEnv.describe(System.getenv()));
         c.put("load_before", before.asList());

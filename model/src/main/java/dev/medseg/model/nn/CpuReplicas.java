@@ -83,6 +83,15 @@ public final class CpuReplicas {
     }
 
     /**
+     * How many replicas a training step of {@code batch} samples runs as: the most, up to {@link #count}, that
+     * split the batch evenly (each replica's loss is then an equal share of the step's).
+     */
+    public static int forTraining(int batch) {
+        for (int r = Math.min(count(), batch); r > 1; r--) if (batch % r == 0) return r;
+        return 1;
+    }
+
+    /**
      * Runs every task at once, the first on the calling thread and the others on replica threads, each with
      * single-threaded native kernels; returns their results in order. If any fails, waits for the others and
      * throws the first failure (as an unchecked exception; the rest are added to it as suppressed).

@@ -38,6 +38,7 @@ public final class Graph {
     private final SameDiff sd = SameDiff.create();
     private final Mode mode;
     private final int batch;
+    private final int replicas;
     private final long seed;
     private final DataType dtype;
     private final Map<String, long[]> trainable = new LinkedHashMap<>();
@@ -55,9 +56,22 @@ public final class Graph {
      * @param frozenSource supplies frozen weights by name (shared arrays, never copied), or null to draw them
      */
     public Graph(Mode mode, int batch, long seed, DataType dtype, Function<String, INDArray> frozenSource) {
+        this(mode, batch, 1, seed, dtype, frozenSource);
+    }
+
+    /**
+     * A TRAIN graph run as {@code replicas} copies side by side, each on {@code batch} samples of a step
+     * ({@code SegmentationTrainer}): BatchNorm's statistics and the loss's batch sums are then sums over the
+     * replicas ({@link #sumOverReplicas}), so together they compute one pass over replicas·batch samples.
+     */
+    public Graph(Mode mode, int batch, int replicas, long seed, DataType dtype, Function<String, INDArray> frozenSource) {
         if (mode == Mode.TRAIN && batch <= 0) throw new IllegalArgumentException("TRAIN mode needs a batch size > 0");
+        if (replicas < 1 || replicas > 1 && mode != Mode.TRAIN) {
+            throw new IllegalArgumentException(replicas + " replicas of a " + mode + " graph");
+        }
         this.mode = mode;
         this.batch = batch;
+        this.replicas = replicas;
         this.seed = seed;
         this.dtype = dtype;
         this.frozenSource = frozenSource;
@@ -69,7 +83,15 @@ public final class Graph {
     public SameDiff sd() { return sd; }
     public Mode mode() { return mode; }
     public boolean training() { return mode == Mode.TRAIN; }
+    /** TRAIN: the samples one replica of the graph is fed (the whole step's batch with one replica). */
     public int batch() { return batch; }
+    /** How many replicas of this graph make one step (1: the graph alone). */
+    public int replicas() { return replicas; }
+
+    /** x summed over the replicas of a step; x itself when the graph runs alone. */
+    public SDVariable sumOverReplicas(SDVariable x) {
+        return replicas == 1 ? x : ReplicaSum.of(sd, x);
+    }
     public DataType dtype() { return dtype; }
     public Map<String, long[]> trainable() { return trainable; }
     public Map<String, long[]> frozen() { return frozen; }

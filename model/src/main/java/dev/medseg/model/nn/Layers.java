@@ -106,8 +106,15 @@ public final class Layers {
      */
     private static SDVariable[] normalise(SameDiff sd, SDVariable x, long n, double eps, SDVariable gamma,
                                           SDVariable beta, int... dims) {
-        SDVariable mean = x.sum(true, dims).div(n);
-        SDVariable var = nonNegative(sd, sd.squaredNorm(x, true, dims).div(n).sub(sd.math().square(mean)));
+        return normalise(sd, x, n, eps, gamma, beta, v -> v, dims);
+    }
+
+    /** As above, with the sums of x and x² passed through {@code across} (a sum over a step's replicas). */
+    private static SDVariable[] normalise(SameDiff sd, SDVariable x, long n, double eps, SDVariable gamma,
+                                          SDVariable beta, java.util.function.UnaryOperator<SDVariable> across,
+                                          int... dims) {
+        SDVariable mean = across.apply(x.sum(true, dims)).div(n);
+        SDVariable var = nonNegative(sd, across.apply(sd.squaredNorm(x, true, dims)).div(n).sub(sd.math().square(mean)));
         SDVariable scale = sd.math().rsqrt(var.add(eps));
         if (gamma != null) scale = scale.mul(gamma);
         SDVariable shift = mean.mul(scale).neg();
@@ -138,16 +145,17 @@ public final class Layers {
     /**
      * BatchNorm2d (PyTorch semantics). TRAIN: normalise with the batch's biased variance and report the batch mean
      * and unbiased variance as graph outputs for the running-statistics update (momentum 0.1, applied by the
-     * trainer). EVAL: normalise with the running statistics. eps 1e-5.
+     * trainer); the batch is the step's, over all replicas of the graph. EVAL: normalise with the running
+     * statistics. eps 1e-5.
      */
     public static SDVariable batchNorm(Graph g, String name, SDVariable x, int channels, long h, long w) {
         SameDiff sd = g.sd();
         SDVariable runMean = g.buffer(name + ".running_mean", 0.0, channels);
         SDVariable runVar = g.buffer(name + ".running_var", 1.0, channels);
         if (g.training()) {
-            long n = (long) g.batch() * h * w;
+            long n = (long) g.batch() * g.replicas() * h * w;
             SDVariable[] st = normalise(sd, x, n, 1e-5, channelParam(g, name + ".weight", ONES, channels),
-                    channelParam(g, name + ".bias", ZEROS, channels), 0, 2, 3); // statistics (1, C, 1, 1)
+                    channelParam(g, name + ".bias", ZEROS, channels), g::sumOverReplicas, 0, 2, 3); // (1, C, 1, 1)
             SDVariable bm = sd.identity(name + ".batch_mean", st[1].reshape(channels));
             SDVariable bv = sd.identity(name + ".batch_var", st[2].reshape(channels).mul(n / (double) Math.max(1, n - 1)));
             g.addBatchStats(new Graph.BatchStats(runMean.name(), runVar.name(), bm.name(), bv.name(), n));

@@ -52,9 +52,10 @@ import java.util.Map;
 public final class StaticPlan {
     /**
      * How a step runs. VIEW: a reshape whose output is a view of its input when the input is contiguous in c order
-     * (always, for arrays ops make), else the op's copy; PASS_THROUGH: an identity, the input itself.
+     * (always, for arrays ops make), else the op's copy; PASS_THROUGH: an identity, the input itself;
+     * REPLICA_SUM: a {@link ReplicaSum}, the sum of the input over the replicas of the pass ({@link ReplicaGroup}).
      */
-    private enum Kind { CUSTOM, LEGACY, PASS_THROUGH, VIEW }
+    private enum Kind { CUSTOM, LEGACY, PASS_THROUGH, VIEW, REPLICA_SUM }
 
     /** {@code fixedShapes}: the output shapes depend only on the fed shapes, so the first pass's are reused. */
     private record Step(SameDiffOp op, Kind kind, int[] inputs, int[] outputs, DataType[] outputTypes,
@@ -247,7 +248,8 @@ public final class StaticPlan {
             }
             steps.add(new Step(op, kind, ins.get(k), outs.get(k), types,
                     frees.get(k).stream().mapToInt(Integer::intValue).toArray(),
-                    kind == Kind.PASS_THROUGH ? null : Nd4j.getExecutioner().buildContext(), fixed));
+                    kind == Kind.PASS_THROUGH || kind == Kind.REPLICA_SUM ? null : Nd4j.getExecutioner().buildContext(),
+                    fixed));
         }
         return new StaticPlan(sd, slot.keySet().toArray(String[]::new), graphArrays.toArray(String[]::new),
                 placeholders.toArray(String[]::new), steps, requested, made, views);
@@ -335,7 +337,9 @@ public final class StaticPlan {
 
     private static Kind kind(SameDiffOp op) {
         DifferentialFunction f = op.getOp();
-        if (f instanceof Identity) return Kind.PASS_THROUGH;
+        if (f instanceof Identity) {
+            return ReplicaSum.marks(op.getOutputsOfOp().get(0)) ? Kind.REPLICA_SUM : Kind.PASS_THROUGH;
+        }
         // libnd4j's reshape copies its input into the output array (x.reshape(z's order, z's shape)); a c-order
         // reshape of a contiguous c-order array is that array's memory read with other strides: a view. ~1,700
         // of a TransUNet training step's ~7,300 ops are reshapes.
@@ -358,6 +362,17 @@ public final class StaticPlan {
      */
     public synchronized Map<String, INDArray> run(Map<String, INDArray> feed, Inference.FreeOnRelease memory,
                                            Operation operation, java.util.function.Predicate<Listener> use) {
+        return run(feed, memory, operation, use, null);
+    }
+
+    /**
+     * As {@link #run(Map, Inference.FreeOnRelease, Operation, java.util.function.Predicate)} for one replica of a
+     * pass whose graph has {@link ReplicaSum} nodes: {@code replica} is its place in the pass's group (null for
+     * a graph without them).
+     */
+    public synchronized Map<String, INDArray> run(Map<String, INDArray> feed, Inference.FreeOnRelease memory,
+                                                  Operation operation, java.util.function.Predicate<Listener> use,
+                                                  ReplicaGroup.Member replica) {
         INDArray[] values = new INDArray[slotNames.length];
         StringBuilder signature = new StringBuilder();
         for (int s = 0; s < values.length; s++) {
@@ -390,6 +405,8 @@ public final class StaticPlan {
                 for (int i = 0; i < in.length; i++) in[i] = values[step.inputs[i]];
                 if (step.kind == Kind.PASS_THROUGH) {
                     values[step.outputs[0]] = in[0];
+                } else if (step.kind == Kind.REPLICA_SUM) {
+                    values[step.outputs[0]] = replicaSum(step, in[0], memory, replica);
                 } else if (step.kind == Kind.VIEW && (values[step.outputs[0]] = view(step, in, shapes, k, listeners, at)) != null) {
                     viewCount++; // the view shares its input's memory, freed with it
                 } else {
@@ -453,6 +470,16 @@ public final class StaticPlan {
             for (Listener l : listeners) l.opExecution(sd, at, null, step.op, oc, new INDArray[]{v});
         }
         return v;
+    }
+
+    private static INDArray replicaSum(Step step, INDArray x, Inference.FreeOnRelease memory, ReplicaGroup.Member replica) {
+        if (replica == null) {
+            throw new IllegalStateException(step.op.getName() + " sums over the replicas of a pass: run the plan with "
+                    + "its replica group");
+        }
+        INDArray out = memory.allocate(false, LongShapeDescriptor.fromShape(x.shape(), x.dataType()));
+        replica.group().sum(replica.index(), x, out);
+        return out;
     }
 
     private INDArray[] exec(Step step, INDArray[] in, LongShapeDescriptor[][] shapes, int k,

@@ -54,11 +54,14 @@ public enum SegmentationLoss {
 
     /**
      * Adds the target placeholder (static shape B, K, H, W) and the scalar loss {@value #LOSS}, marked as the
-     * graph's loss.
+     * graph's loss. For a graph run as R replicas (B samples each), each replica's loss is its share ℓ_r of the
+     * step's loss L = Σ_r ℓ_r over all R·B samples: means over its own pixels and samples divided by R, Dice sums
+     * over the batch taken over all replicas ({@link Graph#sumOverReplicas}).
      */
     public SDVariable build(Graph g, SDVariable logits, int batch, int numClasses, int height, int width) {
         SDVariable target = g.sd().placeHolder(TARGET, g.dtype(), batch, numClasses, height, width);
-        SDVariable loss = build(g.sd(), logits, target);
+        SDVariable loss = build(g.sd(), logits, target, g::sumOverReplicas);
+        if (g.replicas() > 1) loss = loss.div(g.replicas());
         SDVariable named = g.sd().identity(LOSS, loss);
         named.markAsLoss();
         return named;
@@ -66,8 +69,14 @@ public enum SegmentationLoss {
 
     /** The loss of {@code logits} against {@code target} (both B, K, H, W); public for gradient checks. */
     public SDVariable build(SameDiff sd, SDVariable logits, SDVariable target) {
+        return build(sd, logits, target, v -> v);
+    }
+
+    /** As above, with the sums over the batch passed through {@code batchSum} (a sum over a step's replicas). */
+    private SDVariable build(SameDiff sd, SDVariable logits, SDVariable target,
+                             java.util.function.UnaryOperator<SDVariable> batchSum) {
         return switch (this) {
-            case CE_DICE -> crossEntropyPlusDice(sd, logits, target);
+            case CE_DICE -> crossEntropyPlusDice(sd, logits, target, batchSum);
             case BCE_DICE -> binaryCrossEntropy(sd, logits, target).mul(0.5).add(softDice(sd, logits, target));
         };
     }
@@ -80,14 +89,15 @@ public enum SegmentationLoss {
      * <p>CE = −mean over pixels of Σ_c g_c·log p_c. Dice = mean_c (1 − d_c), d_c = (2Σpg + 1e-5)/(Σp² + Σg² + 1e-5)
      * with sums over the whole batch and p = exp(log p), as TransUNet's DiceLoss.
      */
-    private static SDVariable crossEntropyPlusDice(SameDiff sd, SDVariable x, SDVariable t) {
+    private static SDVariable crossEntropyPlusDice(SameDiff sd, SDVariable x, SDVariable t,
+                                                   java.util.function.UnaryOperator<SDVariable> batchSum) {
         // The overload without a dimension (last axis): the one with it breaks SameDiff's copy of the op.
         SDVariable logp = sd.nn().logSoftmax(x.permute(0, 2, 3, 1));
         SDVariable g = t.permute(0, 2, 3, 1);
         SDVariable ce = logp.mul(g).sum(true, 3).mean().neg();
         SDVariable p = sd.math().exp(logp);
-        SDVariable inter = p.mul(g).sum(0, 1, 2);
-        SDVariable den = p.mul(p).sum(0, 1, 2).add(g.mul(g).sum(0, 1, 2));
+        SDVariable inter = batchSum.apply(p.mul(g).sum(0, 1, 2));
+        SDVariable den = batchSum.apply(p.mul(p).sum(0, 1, 2).add(g.mul(g).sum(0, 1, 2)));
         SDVariable d = inter.mul(2).add(SMOOTH).div(den.add(SMOOTH));
         return ce.mul(0.5).add(d.rsub(1.0).mean().mul(0.5));
     }

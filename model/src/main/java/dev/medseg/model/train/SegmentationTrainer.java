@@ -4,9 +4,11 @@ import dev.medseg.model.ModelConfig;
 import dev.medseg.model.SegmentationNetwork;
 import dev.medseg.model.TransUNet;
 import dev.medseg.model.nn.ControlDependencies;
+import dev.medseg.model.nn.CpuReplicas;
 import dev.medseg.model.nn.Graph;
 import dev.medseg.model.nn.Inference;
 import dev.medseg.model.nn.QuietStdout;
+import dev.medseg.model.nn.ReplicaGroup;
 import dev.medseg.model.nn.StaticPlan;
 import org.nd4j.autodiff.listeners.Operation;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -46,6 +48,8 @@ public final class SegmentationTrainer {
     private final SegmentationLoss loss;
     private final Optimizer optimizer;
     private final int batch;
+    /** Copies of the graph that run a step side by side, each on batch / replicas samples ({@link CpuReplicas}). */
+    private final int replicas;
     private final Graph graph;
     private final ParamLayout params;
     private final ParamLayout buffers;
@@ -66,6 +70,9 @@ public final class SegmentationTrainer {
      * graph needs SameDiff's session), and what its last pass made.
      */
     private java.util.Optional<StaticPlan> plan;
+    /** With replicas: a plan and a memory manager per replica (each plan has its own op contexts). */
+    private StaticPlan[] replicaPlans;
+    private ClosingMemoryMgr[] replicaMemory;
     private Map<String, INDArray> planned = Map.of();
     private boolean usePlan = Inference.staticPlans();
     private boolean lastStepPlanned;
@@ -76,18 +83,34 @@ public final class SegmentationTrainer {
 
     /**
      * Builds the graph. {@code frozen} supplies the frozen LLM weights by name (shared, not copied), or null to
-     * draw them (tests). Parameters start at the graph's seeded initialisation.
+     * draw them (tests). Parameters start at the graph's seeded initialisation. Steps run as
+     * {@link CpuReplicas#forTraining} replicas of the graph side by side.
      */
     public SegmentationTrainer(ModelConfig model, SegmentationLoss loss, Optimizer optimizer, int batch, long seed,
                                Function<String, INDArray> frozen) {
+        this(model, loss, optimizer, batch, seed, frozen, CpuReplicas.forTraining(batch));
+    }
+
+    /**
+     * As above, with steps run as {@code replicas} copies of the graph side by side, each on batch / replicas of
+     * the samples (1: one pass over the batch). BatchNorm's statistics and the Dice loss's sums are taken over the
+     * whole batch either way, so a step computes the same loss, gradients and statistics (up to float rounding).
+     */
+    public SegmentationTrainer(ModelConfig model, SegmentationLoss loss, Optimizer optimizer, int batch, long seed,
+                               Function<String, INDArray> frozen, int replicas) {
         loss.checkClasses(model.numClasses());
+        if (replicas < 1 || batch % replicas != 0) {
+            throw new IllegalArgumentException("a batch of " + batch + " cannot be split into " + replicas + " replicas");
+        }
         this.model = model;
         this.loss = loss;
         this.optimizer = optimizer;
         this.batch = batch;
-        this.graph = new Graph(Graph.Mode.TRAIN, batch, seed, DataType.FLOAT, frozen);
+        this.replicas = replicas;
+        int perReplica = batch / replicas;
+        this.graph = new Graph(Graph.Mode.TRAIN, perReplica, replicas, seed, DataType.FLOAT, frozen);
         SDVariable logits = SegmentationNetwork.build(graph, model);
-        loss.build(graph, logits, batch, model.numClasses(), model.imageSize(), model.imageSize());
+        loss.build(graph, logits, perReplica, model.numClasses(), model.imageSize(), model.imageSize());
         this.params = ParamLayout.of(graph.trainable());
         this.buffers = ParamLayout.of(graph.buffers());
         SameDiff sd = graph.sd();
@@ -138,6 +161,8 @@ public final class SegmentationTrainer {
     public SegmentationLoss loss() { return loss; }
     public Optimizer optimizer() { return optimizer; }
     public int batch() { return batch; }
+    /** How many copies of the graph run each step side by side (1: one pass over the batch). */
+    public int replicas() { return replicas; }
     public ParamLayout params() { return params; }
     public ParamLayout buffers() { return buffers; }
     /** The graph (for inspection and tests; train through {@link #step}). */
@@ -154,6 +179,11 @@ public final class SegmentationTrainer {
 
     /** Intermediate arrays freed during the last step, before it ended (0 before the first step). */
     int intermediatesFreedLastStep() {
+        if (lastStepPlanned && replicas > 1) {
+            int n = 0;
+            for (StaticPlan p : replicaPlans) n += p.freedLastRun();
+            return n;
+        }
         if (lastStepPlanned) return plan.get().freedLastRun();
         return eager == null ? 0 : eager.closedLastStep();
     }
@@ -175,6 +205,10 @@ public final class SegmentationTrainer {
      * that slows steps several times: {@code bench train-step --live-profile}). Returns the profile it fills.
      */
     public LiveProfile profileLiveArrays() {
+        if (replicas > 1) {
+            throw new IllegalStateException("live-array profiles need steps as one pass (this trainer runs " + replicas
+                    + " replicas; -Dmedseg.cpuReplicas=1)");
+        }
         liveProfile = new LiveProfile();
         if (eager != null) eager.profile(liveProfile);
         return liveProfile;
@@ -261,6 +295,7 @@ public final class SegmentationTrainer {
                     + " = " + batch + "x" + model.inChannels() + "x" + s + "x" + s);
         }
         float[] target = loss.target(labels, batch, model.numClasses(), s, s);
+        if (replicas > 1) return replicatedStep(images, target, lr, rngSeed);
         Map<String, INDArray> feed = new HashMap<>();
         feed.put(TransUNet.INPUT, Nd4j.create(images, new long[]{batch, model.inChannels(), s, s}, 'c'));
         feed.put(SegmentationLoss.TARGET, Nd4j.create(target, new long[]{batch, model.numClasses(), s, s}, 'c'));
@@ -283,18 +318,8 @@ public final class SegmentationTrainer {
             INDArray[] grads = new INDArray[gradients.length];
             for (int i = 0; i < grads.length; i++) grads[i] = made(gradients[i]);
             lossValue = made(SegmentationLoss.LOSS).getDouble(0);
-            step++;
-            // Both optimizers are element-wise, so updating parameter by parameter on views of the flat vectors
-            // equals one flat update, without a parameter-sized gradient vector and a copy into it every step.
-            INDArray[] slotViews = new INDArray[slots.length];
-            for (int k = 0; k < grads.length; k++) {
-                ParamLayout.Entry e = params.entries().get(k);
-                for (int i = 0; i < slots.length; i++) slotViews[i] = flatView(slots[i], e);
-                INDArray gr = grads[k].reshape(e.length());
-                optimizer.update(flatView(flatParams, e), gr, slotViews, scratch == null ? null : flatView(scratch, e),
-                        lr, step);
-            }
-            updateRunningStats();
+            update(grads, lr);
+            updateRunningStats(this::made);
         } finally {
             // Off-heap memory is otherwise freed only when the GC collects these arrays, which a small Java heap
             // rarely triggers: a run's resident memory would grow by the activations and gradients of every step.
@@ -304,6 +329,117 @@ public final class SegmentationTrainer {
             planned = Map.of();
         }
         return new StepResult(lossValue, lr);
+    }
+
+    /** The optimizer update with this step's gradients (one per parameter, in {@link #params} order). */
+    private void update(INDArray[] grads, double lr) {
+        step++;
+        // Both optimizers are element-wise, so updating parameter by parameter on views of the flat vectors
+        // equals one flat update, without a parameter-sized gradient vector and a copy into it every step.
+        INDArray[] slotViews = new INDArray[slots.length];
+        for (int k = 0; k < grads.length; k++) {
+            ParamLayout.Entry e = params.entries().get(k);
+            for (int i = 0; i < slots.length; i++) slotViews[i] = flatView(slots[i], e);
+            INDArray gr = grads[k].reshape(e.length());
+            optimizer.update(flatView(flatParams, e), gr, slotViews, scratch == null ? null : flatView(scratch, e),
+                    lr, step);
+        }
+    }
+
+    /**
+     * A step as {@link #replicas} passes side by side ({@link CpuReplicas}), replica r on samples
+     * [r·b, (r+1)·b) with b = batch / replicas and dropout masks drawn from a seed of its own; the replicas meet at
+     * the graph's {@link dev.medseg.model.nn.ReplicaSum} nodes. The step's loss and gradients are the sums of the
+     * replicas' (each replica's loss is its share of the step's), its batch statistics every replica's.
+     */
+    private StepResult replicatedStep(float[] images, float[] target, double lr, long rngSeed) {
+        if (!usePlan || !Inference.staticPlans()) {
+            throw new IllegalStateException("steps of " + replicas + " replicas run as static plans only "
+                    + "(-Dmedseg.staticPlan=false needs -Dmedseg.cpuReplicas=1)");
+        }
+        StaticPlan[] plans = replicaPlans();
+        int s = model.imageSize(), per = batch / replicas;
+        int imageLen = per * model.inChannels() * s * s, targetLen = per * model.numClasses() * s * s;
+        ReplicaGroup group = new ReplicaGroup(replicas);
+        List<java.util.concurrent.Callable<Map<String, INDArray>>> tasks = new ArrayList<>();
+        for (int r = 0; r < replicas; r++) {
+            int i = r;
+            tasks.add(() -> {
+                Map<String, INDArray> feed = new HashMap<>();
+                try {
+                    feed.put(TransUNet.INPUT, Nd4j.create(java.util.Arrays.copyOfRange(images, i * imageLen,
+                            (i + 1) * imageLen), new long[]{per, model.inChannels(), s, s}, 'c'));
+                    feed.put(SegmentationLoss.TARGET, Nd4j.create(java.util.Arrays.copyOfRange(target, i * targetLen,
+                            (i + 1) * targetLen), new long[]{per, model.numClasses(), s, s}, 'c'));
+                    Nd4j.getRandom().setSeed(replicaSeed(rngSeed, i));
+                    return plans[i].run(feed, replicaMemory[i], Operation.TRAINING, l -> !(l instanceof EagerRelease),
+                            group.member(i));
+                } catch (Throwable t) {
+                    group.abort(t); // the others stop at their next replica sum instead of waiting for this one
+                    throw t;
+                } finally {
+                    release(feed.values());
+                }
+            });
+        }
+        lastStepPlanned = true;
+        currentSession = replicaMemory[0];
+        List<Map<String, INDArray>> outputs = null;
+        try {
+            try {
+                outputs = CpuReplicas.run(tasks);
+            } catch (RuntimeException | Error e) {
+                Throwable first = group.failure(); // the replica that failed, not one the abort released
+                if (first instanceof RuntimeException re && first != e) throw re;
+                if (first instanceof Error err && first != e) throw err;
+                throw e;
+            }
+            List<Map<String, INDArray>> out = outputs;
+            INDArray[] grads = new INDArray[gradients.length];
+            for (int k = 0; k < grads.length; k++) {
+                grads[k] = madeBy(out.get(0), gradients[k]);
+                for (int r = 1; r < replicas; r++) grads[k].addi(madeBy(out.get(r), gradients[k]));
+            }
+            double lossValue = 0;
+            for (Map<String, INDArray> o : out) lossValue += madeBy(o, SegmentationLoss.LOSS).getDouble(0);
+            update(grads, lr);
+            updateRunningStats(name -> madeBy(out.get(0), name)); // every replica has the whole batch's statistics
+            return new StepResult(lossValue, lr);
+        } finally {
+            if (outputs != null) for (Map<String, INDArray> o : outputs) release(o.values());
+            for (ClosingMemoryMgr m : replicaMemory) m.closeAll();
+        }
+    }
+
+    /** Replica r's dropout seed: the step's seed for replica 0 (a one-replica step draws as before), mixed for the rest. */
+    static long replicaSeed(long stepSeed, int r) {
+        return r == 0 ? stepSeed : stepSeed ^ (0x9E3779B97F4A7C15L * r);
+    }
+
+    /** The plan and memory manager of each replica, made on the first replicated step. */
+    private StaticPlan[] replicaPlans() {
+        if (replicaPlans == null) {
+            SameDiff gradFn = graph.sd().getFunction("grad");
+            String[] outputs = kept.stream().sorted().toArray(String[]::new);
+            StaticPlan[] made = new StaticPlan[replicas];
+            for (int r = 0; r < replicas; r++) {
+                made[r] = StaticPlan.compile(gradFn, outputs);
+                if (made[r] == null) {
+                    throw new IllegalStateException("steps of " + replicas + " replicas need a static plan, and this "
+                            + "graph has none: " + StaticPlan.lastRefusal() + " (-Dmedseg.cpuReplicas=1)");
+                }
+            }
+            replicaMemory = new ClosingMemoryMgr[replicas];
+            for (int r = 0; r < replicas; r++) replicaMemory[r] = new ClosingMemoryMgr();
+            replicaPlans = made;
+        }
+        return replicaPlans;
+    }
+
+    private static INDArray madeBy(Map<String, INDArray> outputs, String name) {
+        INDArray a = outputs.get(name);
+        if (a == null) throw new IllegalStateException("the step made no value for " + name);
+        return a;
     }
 
     /**
@@ -420,11 +556,11 @@ public final class SegmentationTrainer {
     }
 
     /** running = (1 − m)·running + m·batch, as PyTorch's BatchNorm2d in train mode (unbiased variance). */
-    private void updateRunningStats() {
+    private void updateRunningStats(Function<String, INDArray> made) {
         SameDiff sd = graph.sd();
         for (Graph.BatchStats b : graph.batchStats()) {
-            sd.getArrForVarName(b.runningMean()).muli(1 - BN_MOMENTUM).addi(made(b.batchMean()).mul(BN_MOMENTUM));
-            sd.getArrForVarName(b.runningVar()).muli(1 - BN_MOMENTUM).addi(made(b.batchVar()).mul(BN_MOMENTUM));
+            sd.getArrForVarName(b.runningMean()).muli(1 - BN_MOMENTUM).addi(made.apply(b.batchMean()).mul(BN_MOMENTUM));
+            sd.getArrForVarName(b.runningVar()).muli(1 - BN_MOMENTUM).addi(made.apply(b.batchVar()).mul(BN_MOMENTUM));
         }
     }
 

@@ -27,9 +27,10 @@ class SegmentationTrainerTest {
 
     static final Optimizer SGD = new Optimizer.Sgd(0.9, 1e-4);
 
-    @Test
-    void threeStepsMatchTheOfficialTrainer() {
-        var trainer = new SegmentationTrainer(TINY_LLM, SegmentationLoss.CE_DICE, SGD, 2, 1, null);
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} replica(s)")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void threeStepsMatchTheOfficialTrainer(int replicas) {
+        var trainer = new SegmentationTrainer(TINY_LLM, SegmentationLoss.CE_DICE, SGD, 2, 1, null, replicas);
         try (TensorSource pth = TensorSources.open(TestFixtures.fixture("transunet/tiny_llm_transunet.pth"))) {
             StateDict.load(trainer.graph(), pth);
         }
@@ -77,8 +78,8 @@ class SegmentationTrainerTest {
     void stepsRunAsAStaticPlanAndEqualTheSessionsBitForBit() {
         // R50 + ViT + LLM block: standardised convs, GroupNorm, attention, exact GELU (a control dependency)
         ModelConfig cfg = ModelConfig.testing(3, 32, true);
-        var planned = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, SGD, 2, 4, null);
-        var session = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, SGD, 2, 4, null);
+        var planned = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, SGD, 2, 4, null, 1);
+        var session = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, SGD, 2, 4, null, 1);
         session.useStaticPlan(false);
         var rnd = new SplittableRandom(8);
         for (int i = 0; i < 2; i++) {
@@ -93,6 +94,75 @@ class SegmentationTrainerTest {
             assertEquals(0, planned.unzeroedOutputsLastStep()[1], "unzeroed outputs left after the planned step");
         }
         assertTrue(planned.state().sameAs(session.state()), "parameters, momentum and buffers bit for bit");
+    }
+
+    /**
+     * Replicas of the graph side by side compute the one-pass step: BatchNorm's batch statistics (running
+     * statistics after the step) and the Dice loss's sums come from the whole batch, each replica's loss is its
+     * share. Without the replica sums the running statistics and the loss would be those of half batches.
+     */
+    @Test
+    void replicatedStepsComputeTheOnePassStep() {
+        ModelConfig tiny = ModelConfig.testing(3, 32, true); // R50 + ViT + LLM block, decoder BatchNorm
+        ModelConfig binary = ModelConfig.testing(1, 32, false);
+        ModelConfig mvl = new ModelConfig(ModelConfig.Encoder.VIT, 32, 1, 3, new ModelConfig.Vit(8, 2, 2, 16, 8, 0.0, 0.0),
+                32, List.of(1, 1, 1), List.of(8, 8, 4, 4), 0, Optional.empty(), true, Optional.empty())
+                .withMvl(new ModelConfig.Mvl(true, 5, List.of(2), "lora", 2, 2.0, "after-embedding"));
+        record Case(ModelConfig cfg, SegmentationLoss loss, int batch, int classes) {}
+        for (Case c : List.of(new Case(tiny, SegmentationLoss.CE_DICE, 2, 3), new Case(tiny, SegmentationLoss.CE_DICE, 4, 3),
+                new Case(binary, SegmentationLoss.BCE_DICE, 2, 2), new Case(mvl, SegmentationLoss.CE_DICE, 2, 3))) {
+            var one = new SegmentationTrainer(c.cfg, c.loss, SGD, c.batch, 4, null, 1);
+            var two = new SegmentationTrainer(c.cfg, c.loss, SGD, c.batch, 4, null, 2);
+            assertEquals(2, two.replicas());
+            float[] start = one.state().buffers();
+            var rnd = new SplittableRandom(31);
+            for (int i = 0; i < 2; i++) {
+                Batch b = Batch.random(rnd, c.batch, 1, 32, c.classes);
+                double l1 = one.step(b.images, b.labels, 0.05, i).loss();
+                double l2 = two.step(b.images, b.labels, 0.05, i).loss();
+                assertTrue(two.lastStepPlanned());
+                assertEquals(l1, l2, 1e-5 * Math.abs(l1), c + ": loss at step " + i);
+                assertTrue(two.intermediatesFreedLastStep() > 200, "freed: " + two.intermediatesFreedLastStep());
+                assertEquals(0, two.unzeroedOutputsLastStep()[1], "unzeroed outputs left after the replicated step");
+            }
+            TrainState a = one.state(), b = two.state();
+            assertTrue(a.maxParamDifference(b) < 1e-5, c + ": parameters differ by " + a.maxParamDifference(b));
+            for (int i = 0; i < a.buffers().length; i++) {
+                assertEquals(a.buffers()[i], b.buffers()[i], 1e-5 * Math.max(1, Math.abs(a.buffers()[i])),
+                        c + ": BatchNorm running statistic " + i);
+            }
+            assertTrue(start.length > 0, "the decoder has BatchNorm");
+            assertFalse(java.util.Arrays.equals(start, a.buffers()), "the running statistics moved");
+        }
+    }
+
+    @Test
+    void replicatedStepsWithDropoutAreReproducibleAndTheirLimitsAreNamed() {
+        ModelConfig c = new ModelConfig(ModelConfig.Encoder.VIT, 32, 3, 2, new ModelConfig.Vit(8, 2, 2, 16, 8, 0.1, 0.1),
+                32, List.of(1, 1, 1), List.of(8, 8, 4, 4), 0, Optional.empty(), true, Optional.empty())
+                .withMvl(new ModelConfig.Mvl(true, 5, List.of(2), "lora", 2, 2.0, "after-embedding"));
+        var a = new SegmentationTrainer(c, SegmentationLoss.CE_DICE, SGD, 2, 6, null, 2);
+        var b = new SegmentationTrainer(c, SegmentationLoss.CE_DICE, SGD, 2, 6, null, 2);
+        var other = new SegmentationTrainer(c, SegmentationLoss.CE_DICE, SGD, 2, 6, null, 2);
+        Batch x = Batch.random(new SplittableRandom(2), 2, 3, 32, 2);
+        for (int i = 0; i < 2; i++) {
+            a.step(x.images, x.labels, 0.05, 17 + i);
+            b.step(x.images, x.labels, 0.05, 17 + i);
+            other.step(x.images, x.labels, 0.05, 18 + i); // other dropout masks
+        }
+        assertTrue(a.state().sameAs(b.state()), "same seeds, same steps");
+        assertTrue(a.state().maxParamDifference(other.state()) > 0, "the masks follow the step's seed");
+        assertNotEquals(SegmentationTrainer.replicaSeed(17, 0), SegmentationTrainer.replicaSeed(17, 1));
+        assertEquals(17, SegmentationTrainer.replicaSeed(17, 0), "replica 0 draws as a one-pass step");
+
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new SegmentationTrainer(c, SegmentationLoss.CE_DICE, SGD, 3, 6, null, 2));
+        assertTrue(e.getMessage().contains("batch of 3 cannot be split into 2 replicas"), e.getMessage());
+        var live = assertThrows(IllegalStateException.class, a::profileLiveArrays);
+        assertTrue(live.getMessage().contains("medseg.cpuReplicas=1"), live.getMessage());
+        a.useStaticPlan(false);
+        var session = assertThrows(IllegalStateException.class, () -> a.step(x.images, x.labels, 0.05, 1));
+        assertTrue(session.getMessage().contains("static plans only"), session.getMessage());
     }
 
     @Test
@@ -225,7 +295,7 @@ class SegmentationTrainerTest {
         // kept only for add_bp (linear outputs, norms' x·scale), softmax_bp (scores) and multiply_bp (GELU parts).
         var cfg = new ModelConfig(ModelConfig.Encoder.R50_VIT, 32, 1, 3, new ModelConfig.Vit(32, 2, 4, 64, 16, 0.1, 0.1),
                 32, List.of(1, 1, 1), List.of(32, 16, 16, 8), 3, Optional.empty());
-        var t = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, SGD, 2, 1, null);
+        var t = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, SGD, 2, 1, null, 1); // live profiles: one pass
         Batch b = Batch.random(new SplittableRandom(3), 2, 1, 32, 3);
         t.step(b.images(), b.labels(), 0.01, 1);
         LiveProfile p = t.profileLiveArrays();
