@@ -19,12 +19,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class InferenceTest {
     @Test
     void freesActivationsDuringThePassAndGivesTheLibrarySessionsLogits() {
-        ModelConfig cfg = ModelConfig.testing(3, 32, true);
-        Graph g = new Graph(Graph.Mode.EVAL, 0, 7, DataType.FLOAT, null);
-        TransUNet.build(g, cfg);
-        SameDiff sd = g.sd();
-        INDArray x1 = Nd4j.rand(DataType.FLOAT, 2, cfg.inChannels(), 32, 32);
-        INDArray x2 = Nd4j.rand(DataType.FLOAT, 2, cfg.inChannels(), 32, 32);
+        SameDiff sd = tinyLlmTransUNet(7);
+        INDArray x1 = Nd4j.rand(DataType.FLOAT, 2, 1, 32, 32);
+        INDArray x2 = Nd4j.rand(DataType.FLOAT, 2, 1, 32, 32);
         // the library's own session (array cache) first, on another thread so its session stays separate
         INDArray[] expected = new INDArray[2];
         Thread t = new Thread(() -> {
@@ -49,6 +46,14 @@ class InferenceTest {
         assertEquals(expected[0], y1);
         assertEquals(expected[1], y2);
         assertEquals(0, mmgr.unzeroedLive());
+    }
+
+    /** The eval graph of the tiny LLM-TransUNet (3 classes, 1 input channel, 32 px). */
+    private static SameDiff tinyLlmTransUNet(long seed) {
+        ModelConfig cfg = ModelConfig.testing(3, 32, true);
+        Graph g = new Graph(Graph.Mode.EVAL, 0, seed, DataType.FLOAT, null);
+        TransUNet.build(g, cfg);
+        return g.sd();
     }
 
     /** The library session's logits for each input, computed on another thread (its own session). */
@@ -100,12 +105,9 @@ class InferenceTest {
 
     @Test
     void samplesOfABatchRunSideBySideAndGiveTheWholeBatchsLogitsBitForBit() {
-        ModelConfig cfg = ModelConfig.testing(3, 32, true);
-        Graph g = new Graph(Graph.Mode.EVAL, 0, 13, DataType.FLOAT, null);
-        TransUNet.build(g, cfg);
-        SameDiff sd = g.sd();
-        INDArray three = Nd4j.rand(DataType.FLOAT, 3, cfg.inChannels(), 32, 32);
-        INDArray one = Nd4j.rand(DataType.FLOAT, 1, cfg.inChannels(), 32, 32);
+        SameDiff sd = tinyLlmTransUNet(13);
+        INDArray three = Nd4j.rand(DataType.FLOAT, 3, 1, 32, 32);
+        INDArray one = Nd4j.rand(DataType.FLOAT, 1, 1, 32, 32);
         INDArray[] expected = librarySession(sd, three, one);
         int maxThreads = Nd4j.getEnvironment().maxThreads();
         CpuReplicas.setCount(2);
