@@ -13,8 +13,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Independent pieces of CPU work (the samples of an eval batch) run side by side, one per core, each with
- * single-threaded native kernels, instead of one after the other with every kernel split across the cores.
+ * Pieces of CPU work (the samples of an eval batch, the replicas of a training step) run side by side, each on its
+ * own share of the cores (one core each where there are as many pieces as cores), instead of one after the other
+ * with every kernel split across all the cores.
  *
  * <p>Why: on the CPU backend a pass is thousands of ops, and between and inside the small ones (element-wise ops
  * under libnd4j's threading threshold, shape work, the Java that drives each op) one core waits for the other:
@@ -23,10 +24,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * lose little against 2-threaded ones on half the rows. Measured on a 2-core VM (README, Performance): a batch-2
  * TransUNet eval pass 1.26–1.41 s on 2 threads against 1.16–1.23 s as two batch-1 halves side by side.
  *
- * <p>While replicas run, libnd4j's own thread limit and OpenBLAS's thread count are 1 for the whole process (both
- * are process-wide settings; OpenBLAS also serialises concurrent callers of its threaded build on a lock, which
- * took 6% of the time before), and each replica thread has an OpenMP limit of 1 for oneDNN (a per-thread setting);
- * the previous limits come back when the last replica section ends. Only speed depends on this, never results.
+ * <p>While replicas run, libnd4j's own thread limit (its master-thread count) is its usual limit divided by the
+ * number of replicas, for the whole process (a process-wide setting), each replica thread has the same OpenMP limit for oneDNN (a per-thread
+ * setting), and OpenBLAS runs on one thread (process-wide; its threaded build serialises concurrent callers on a
+ * lock, which took 6% of the time before). The previous limits come back when the last replica section ends; other
+ * model work in the same JVM meanwhile (another Spark task slot) runs under the lowered limits: slower, and for
+ * reductions another float summation order. The results of a pass depend on the replica count (summation order;
+ * each replica of a training step draws its own dropout masks), as they depend on the thread count.
  *
  * <p>{@code -Dmedseg.cpuReplicas=N} sets the number of replicas (1: off); the default is libnd4j's thread limit
  * (OMP_NUM_THREADS or the core count) on the CPU backend and 1 on a GPU, where one device runs the whole batch.
@@ -38,7 +42,7 @@ public final class CpuReplicas {
     private static volatile Integer resolved;
     /** Sections in progress; the first to start saves and lowers the process-wide limits, the last restores them. */
     private static int active;
-    private static int savedMaxThreads, savedMasterThreads, savedBlasThreads;
+    private static int savedMaxThreads, savedMasterThreads, savedBlasThreads; // set by the first active section
     private static ExecutorService pool;
     private static final AtomicInteger NAMES = new AtomicInteger();
 
@@ -99,14 +103,14 @@ public final class CpuReplicas {
     public static <T> List<T> run(List<Callable<T>> tasks) {
         if (tasks.isEmpty()) return List.of();
         SECTIONS.incrementAndGet();
-        enter();
+        int threads = enter(tasks.size());
         try {
             List<Future<T>> others = new ArrayList<>();
             ExecutorService p = pool();
             for (int i = 1; i < tasks.size(); i++) {
                 Callable<T> task = tasks.get(i);
                 others.add(p.submit(() -> {
-                    singleThreadedKernels(1);
+                    kernelThreads(threads);
                     return inReplica(task);
                 }));
             }
@@ -115,13 +119,13 @@ public final class CpuReplicas {
             var ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
             int callerOmp = ops.ompGetMaxThreads();
             try {
-                singleThreadedKernels(1);
+                kernelThreads(threads);
                 results.add(inReplica(tasks.get(0)));
             } catch (Throwable t) {
                 failure = t;
                 results.add(null);
             } finally {
-                singleThreadedKernels(callerOmp);
+                kernelThreads(callerOmp);
             }
             for (Future<T> f : others) {
                 try {
@@ -165,7 +169,7 @@ public final class CpuReplicas {
     }
 
     /** This thread's OpenMP limit (oneDNN's kernels read it per calling thread). */
-    private static void singleThreadedKernels(int threads) {
+    private static void kernelThreads(int threads) {
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
     }
 
@@ -185,23 +189,28 @@ public final class CpuReplicas {
         return pool;
     }
 
-    private static synchronized void enter() {
-        if (active++ > 0) return;
+    /**
+     * Lowers the process-wide limits for a section of {@code replicas} (the first section saves them) and returns
+     * each replica's thread count: the usual limit shared out, at least 1.
+     */
+    private static synchronized int enter(int replicas) {
         Environment env = Nd4j.getEnvironment();
-        savedMaxThreads = env.maxThreads();
-        savedMasterThreads = env.maxMasterThreads();
-        Nd4jBlas blas = blas();
-        savedBlasThreads = blas == null ? 0 : blas.getMaxThreads();
-        env.setMaxThreads(1);
-        env.setMaxMasterThreads(1);
-        if (blas != null) blas.setMaxThreads(1);
+        if (active++ == 0) {
+            savedMaxThreads = env.maxThreads();
+            savedMasterThreads = env.maxMasterThreads();
+            Nd4jBlas blas = blas();
+            savedBlasThreads = blas == null ? 0 : blas.getMaxThreads();
+            if (blas != null) blas.setMaxThreads(1);
+        }
+        int threads = Math.max(1, savedMaxThreads / replicas);
+        // libnd4j's loops take their thread count from the master-thread limit (M2.1's setMaxThreads does nothing)
+        if (active == 1 || threads < env.maxMasterThreads()) env.setMaxMasterThreads(Math.min(threads, savedMasterThreads));
+        return threads;
     }
 
     private static synchronized void exit() {
         if (--active > 0) return;
-        Environment env = Nd4j.getEnvironment();
-        env.setMaxThreads(savedMaxThreads);
-        env.setMaxMasterThreads(savedMasterThreads);
+        Nd4j.getEnvironment().setMaxMasterThreads(savedMasterThreads);
         Nd4jBlas blas = blas();
         if (blas != null && savedBlasThreads > 0) blas.setMaxThreads(savedBlasThreads);
     }

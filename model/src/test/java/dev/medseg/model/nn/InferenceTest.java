@@ -109,7 +109,7 @@ class InferenceTest {
         INDArray three = Nd4j.rand(DataType.FLOAT, 3, 1, 32, 32);
         INDArray one = Nd4j.rand(DataType.FLOAT, 1, 1, 32, 32);
         INDArray[] expected = librarySession(sd, three, one);
-        int maxThreads = Nd4j.getEnvironment().maxThreads();
+        int masterThreads = Nd4j.getEnvironment().maxMasterThreads();
         CpuReplicas.setCount(2);
         try {
             long sections = CpuReplicas.sectionsRun();
@@ -117,7 +117,7 @@ class InferenceTest {
             assertBitForBit(expected[0], Inference.outputBySample(sd, Map.of(TransUNet.INPUT, three), TransUNet.LOGITS)
                     .get(TransUNet.LOGITS));
             assertEquals(sections + 1, CpuReplicas.sectionsRun(), "the batch ran as replicas");
-            assertEquals(maxThreads, Nd4j.getEnvironment().maxThreads(), "the thread limit is back");
+            assertEquals(masterThreads, Nd4j.getEnvironment().maxMasterThreads(), "the thread limit is back");
             // one sample: nothing to split
             assertBitForBit(expected[1], Inference.outputBySample(sd, Map.of(TransUNet.INPUT, one), TransUNet.LOGITS)
                     .get(TransUNet.LOGITS));
@@ -135,7 +135,7 @@ class InferenceTest {
         SDVariable w = sd.var("w", Nd4j.createFromArray(new float[][]{{1, 2}, {3, 4}, {5, 6}}));
         x.mmul(w).add("rows", 1);
         x.sum("total"); // a scalar over the whole batch: not sample-major
-        int maxThreads = Nd4j.getEnvironment().maxThreads();
+        int masterThreads = Nd4j.getEnvironment().maxMasterThreads();
         CpuReplicas.setCount(2);
         try {
             INDArray rows = Inference.outputBySample(sd, Map.of("x", Nd4j.createFromArray(new float[][]{{1, 1, 1},
@@ -147,21 +147,11 @@ class InferenceTest {
             // (n, 4) against the (3, 2) weights: every replica fails, the caller gets libnd4j's error
             assertThrows(RuntimeException.class, () -> Inference.outputBySample(sd,
                     Map.of("x", Nd4j.ones(DataType.FLOAT, 4, 4)), "rows"));
-            assertEquals(maxThreads, Nd4j.getEnvironment().maxThreads(), "the thread limit is back after a failure");
+            assertEquals(masterThreads, Nd4j.getEnvironment().maxMasterThreads(), "the thread limit is back after a failure");
             assertFalse(w.getArr().wasClosed());
         } finally {
             CpuReplicas.setCount(null);
         }
-    }
-
-    @Test
-    void theReplicaSettingIsAutoOrACount() {
-        assertEquals(0, CpuReplicas.parse(null));
-        assertEquals(0, CpuReplicas.parse("auto"));
-        assertEquals(3, CpuReplicas.parse(" 3 "));
-        var e = assertThrows(IllegalArgumentException.class, () -> CpuReplicas.parse("0"));
-        assertTrue(e.getMessage().contains("medseg.cpuReplicas"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> CpuReplicas.parse("two"));
     }
 
     @Test
