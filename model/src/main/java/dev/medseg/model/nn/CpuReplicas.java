@@ -88,9 +88,11 @@ public final class CpuReplicas {
 
     /**
      * How many replicas a training step of {@code batch} samples runs as: the most, up to {@link #count}, that
-     * split the batch evenly (each replica's loss is then an equal share of the step's).
+     * split the batch evenly (each replica's loss is then an equal share of the step's); 1 if SameDiff cannot be
+     * given the replica sum's gradient ({@link ReplicaSum#installed}).
      */
     public static int forTraining(int batch) {
+        if (count() == 1 || !ReplicaSum.installed()) return 1;
         for (int r = Math.min(count(), batch); r > 1; r--) if (batch % r == 0) return r;
         return 1;
     }
