@@ -56,9 +56,11 @@ public final class ModelBenchmark {
         long trainable, frozen;
         SameDiff graph;
         SegmentationTrainer trainer = null;
-        if (s.mode() == BenchSettings.Mode.TRAIN_STEP) {
-            // Profiles time ops on one thread: those runs take the step as one pass.
-            int replicas = opProfileTop > 0 || liveProfileTop > 0 ? 1 : CpuReplicas.forTraining(s.batch());
+        boolean train = s.mode() == BenchSettings.Mode.TRAIN_STEP;
+        // How many slices a batch runs as side by side (CpuReplicas); profiles time ops on one thread: one pass.
+        int replicas = opProfileTop > 0 || liveProfileTop > 0 ? 1
+                : train ? CpuReplicas.forTraining(s.batch()) : CpuReplicas.forBatch(s.batch());
+        if (train) {
             trainer = new SegmentationTrainer(cfg, SegmentationLoss.CE_DICE, new Optimizer.Sgd(0.9, 1e-4), s.batch(),
                     SEED, null, replicas);
             trainable = count(trainer.graph().trainable());
@@ -77,7 +79,7 @@ public final class ModelBenchmark {
             graph = sd;
             int n = cfg.imageSize();
             INDArray x = Nd4j.create(randomImages(s.batch(), cfg), new long[]{s.batch(), cfg.inChannels(), n, n}, 'c');
-            step = opProfileTop > 0 ? i -> Inference.output(sd, Map.of(TransUNet.INPUT, x), TransUNet.LOGITS)
+            step = replicas == 1 ? i -> Inference.output(sd, Map.of(TransUNet.INPUT, x), TransUNet.LOGITS)
                     : i -> Inference.outputBySample(sd, Map.of(TransUNet.INPUT, x), TransUNet.LOGITS);
         }
         double setup = seconds(t0);
@@ -111,8 +113,7 @@ public final class ModelBenchmark {
         c.put("setup_seconds", BenchLine.round(setup));
         c.put("threads", Map.of("omp", backend.ompThreads(), "blas", backend.blasThreads(),
                 "cpus", Runtime.getRuntime().availableProcessors()));
-        // a batch runs as this many slices side by side (dev.medseg.model.nn.CpuReplicas)
-        c.put("cpu_replicas", trainer != null ? trainer.replicas() : opProfileTop > 0 ? 1 : CpuReplicas.forBatch(s.batch()));
+        c.put("cpu_replicas", replicas);
         c.put("backend", backend.nativeBuild());
         c.put("native_env", NativeEnv.describe(System.getenv()));
         c.put("load_before", before.asList());

@@ -296,9 +296,7 @@ public final class SegmentationTrainer {
         }
         float[] target = loss.target(labels, batch, model.numClasses(), s, s);
         if (replicas > 1) return replicatedStep(images, target, lr, rngSeed);
-        Map<String, INDArray> feed = new HashMap<>();
-        feed.put(TransUNet.INPUT, Nd4j.create(images, new long[]{batch, model.inChannels(), s, s}, 'c'));
-        feed.put(SegmentationLoss.TARGET, Nd4j.create(target, new long[]{batch, model.numClasses(), s, s}, 'c'));
+        Map<String, INDArray> feed = feed(images, target, 0, batch);
         Nd4j.getRandom().setSeed(rngSeed);
         ClosingMemoryMgr session = freeReleasedArrays();
         StaticPlan p = stepPlan();
@@ -353,24 +351,20 @@ public final class SegmentationTrainer {
      * replicas' (each replica's loss is its share of the step's), its batch statistics every replica's.
      */
     private StepResult replicatedStep(float[] images, float[] target, double lr, long rngSeed) {
-        if (!usePlan || !Inference.staticPlans()) {
+        if (!usePlan) {
             throw new IllegalStateException("steps of " + replicas + " replicas run as static plans only "
                     + "(-Dmedseg.staticPlan=false needs -Dmedseg.cpuReplicas=1)");
         }
         StaticPlan[] plans = replicaPlans();
-        int s = model.imageSize(), per = batch / replicas;
-        int imageLen = per * model.inChannels() * s * s, targetLen = per * model.numClasses() * s * s;
+        int per = batch / replicas;
         ReplicaGroup group = new ReplicaGroup(replicas);
         List<java.util.concurrent.Callable<Map<String, INDArray>>> tasks = new ArrayList<>();
         for (int r = 0; r < replicas; r++) {
             int i = r;
             tasks.add(() -> {
-                Map<String, INDArray> feed = new HashMap<>();
+                Map<String, INDArray> feed = Map.of();
                 try {
-                    feed.put(TransUNet.INPUT, Nd4j.create(java.util.Arrays.copyOfRange(images, i * imageLen,
-                            (i + 1) * imageLen), new long[]{per, model.inChannels(), s, s}, 'c'));
-                    feed.put(SegmentationLoss.TARGET, Nd4j.create(java.util.Arrays.copyOfRange(target, i * targetLen,
-                            (i + 1) * targetLen), new long[]{per, model.numClasses(), s, s}, 'c'));
+                    feed = feed(images, target, i * per, per);
                     Nd4j.getRandom().setSeed(replicaSeed(rngSeed, i));
                     return plans[i].run(feed, replicaMemory[i], Operation.TRAINING, l -> !(l instanceof EagerRelease),
                             group.member(i));
@@ -409,6 +403,24 @@ public final class SegmentationTrainer {
             if (outputs != null) for (Map<String, INDArray> o : outputs) release(o.values());
             for (ClosingMemoryMgr m : replicaMemory) m.closeAll();
         }
+    }
+
+    /**
+     * The step's placeholders for samples [first, first + count) of a batch's images (B·C·H·W) and targets
+     * (B·K·H·W), both C order.
+     */
+    private Map<String, INDArray> feed(float[] images, float[] target, int first, int count) {
+        int s = model.imageSize(), c = model.inChannels(), k = model.numClasses();
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put(TransUNet.INPUT, Nd4j.create(samples(images, first, count, c * s * s), new long[]{count, c, s, s}, 'c'));
+        feed.put(SegmentationLoss.TARGET, Nd4j.create(samples(target, first, count, k * s * s),
+                new long[]{count, k, s, s}, 'c'));
+        return feed;
+    }
+
+    /** The values of samples [first, first + count) of a batch with {@code per} values a sample (no copy for all). */
+    private float[] samples(float[] values, int first, int count, int per) {
+        return first == 0 && count == batch ? values : java.util.Arrays.copyOfRange(values, first * per, (first + count) * per);
     }
 
     /** Replica r's dropout seed: the step's seed for replica 0 (a one-replica step draws as before), mixed for the rest. */
